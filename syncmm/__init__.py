@@ -1,0 +1,36 @@
+"""syncmm: synchronise media.
+
+Public API (imported lazily so that ``import syncmm`` and ``syncmm --help`` stay fast)::
+
+    syncmm.align(ref_path, other_path, **options) -> SyncResult
+    syncmm.estimate_offset(x, y, sr, **options) -> OffsetEstimate
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .align.pipeline import align
+    from .align.xcorr import estimate_offset
+    from .types import OffsetEstimate, SyncResult
+
+__all__ = ["OffsetEstimate", "SyncResult", "__version__", "align", "estimate_offset"]
+
+_LAZY = {
+    "align": ("syncmm.align.pipeline", "align"),
+    "estimate_offset": ("syncmm.align.xcorr", "estimate_offset"),
+    "SyncResult": ("syncmm.types", "SyncResult"),
+    "OffsetEstimate": ("syncmm.types", "OffsetEstimate"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(mod), attr)
+    raise AttributeError(f"module 'syncmm' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Alignment algorithms on NumPy arrays (no I/O, no printing); ``pipeline`` joins them to the media layer."""

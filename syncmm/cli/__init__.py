@@ -1,0 +1,49 @@
+"""The ``syncmm`` command line (typer).  Heavy libraries are imported inside commands only."""
+
+from __future__ import annotations
+
+import typer
+
+from .._version import __version__
+
+app = typer.Typer(
+    name="syncmm",
+    help="Synchronise media: find how far apart two recordings of one event are.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"syncmm {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Synchronise media: find how far apart two recordings of one event are.
+
+    \b
+    Examples:
+      syncmm align camera.mp4 recorder.wav
+      syncmm align ref.wav a.wav b.wav --format json | jq '.[].offset_s'
+
+    Exit codes: 0 ok, 1 check failed, 2 usage, 3 unreadable input, 4 no reliable alignment,
+    5 output not written, 70 internal error, 130 interrupted.
+    """
+
+
+from . import align as _align  # noqa: E402,F401  (registers the command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

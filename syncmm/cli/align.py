@@ -1,0 +1,135 @@
+"""``syncmm align REF OTHER...``"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from ._common import parse_time_option, setup_logging, stderr_progress
+from ._exit import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, error_line, exit_code_for, handle_errors
+
+log = logging.getLogger("syncmm")
+
+
+@app.command("align", no_args_is_help=True)
+@handle_errors
+def align_cmd(
+    ref: Annotated[Path, typer.Argument(help="Reference recording (its timeline is kept).", show_default=False)],
+    others: Annotated[list[Path], typer.Argument(help="One or more recordings to align to REF.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json, jsonl or csv.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace an existing --output.")] = False,
+    max_offset: Annotated[str | None, typer.Option(help="Largest |offset| to consider: 30, 30s, 500ms, 1:30.")] = None,
+    min_overlap: Annotated[str | None, typer.Option(help="Smallest overlap an offset may imply (default 2 s).")] = None,
+    method: Annotated[str, typer.Option(help="Fine stage: xcorr, gcc-phat, or coarse (onsets only).")] = "xcorr",
+    stream: Annotated[int | None, typer.Option(help="Audio stream of OTHER, counted from 0.")] = None,
+    ref_stream: Annotated[int | None, typer.Option(help="Audio stream of REF, counted from 0.")] = None,
+    rate: Annotated[int, typer.Option(help="Analysis sample rate in Hz.")] = 16000,
+    window: Annotated[str, typer.Option(help="Length of OTHER used by the fine stage.")] = "30s",
+    expect: Annotated[str, typer.Option(help="Expected offset for --tolerance.")] = "0",
+    tolerance: Annotated[
+        str | None, typer.Option(help="Check: exit 1 unless |offset - expect| <= this (e.g. 40ms).")
+    ] = None,
+    min_confidence: Annotated[float | None, typer.Option(help="Check: exit 1 if confidence is below this.")] = None,
+    fps: Annotated[str | None, typer.Option(help="Frame rate for times given in frames or timecode.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v info, -vv debug.")] = 0,
+) -> None:
+    """Find the offset of each OTHER against REF from their audio.
+
+    \b
+    Examples:
+      syncmm align camera.mp4 recorder.wav
+      syncmm align ref.wav clip.m4a --format json | jq .offset_s
+      syncmm align master.mov transcode.mp4 --tolerance 40ms   # CI gate: exit 1 if out of sync
+      syncmm align ref.wav a.wav b.wav c.wav -f csv -o offsets.csv
+
+    offset_s = t_REF - t_OTHER of the same event: positive means delay OTHER by offset_s
+    (ffmpeg -itsoffset offset_s -i OTHER); negative means cut |offset_s| from OTHER's start.
+    """
+    setup_logging(verbose, quiet)
+    from ..report import FORMATS
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if method not in ("xcorr", "gcc-phat", "coarse"):
+        raise typer.BadParameter("use xcorr, gcc-phat or coarse", param_hint="--method")
+    if not 4000 <= rate <= 192000:
+        raise typer.BadParameter("use a rate between 4000 and 192000 Hz", param_hint="--rate")
+    mo = parse_time_option(max_offset, "--max-offset", fps)
+    if mo is not None and mo < 0:
+        raise typer.BadParameter("must be >= 0", param_hint="--max-offset")
+    mov = parse_time_option(min_overlap, "--min-overlap", fps)
+    win = parse_time_option(window, "--window", fps)
+    if win is None or win <= 0:
+        raise typer.BadParameter("must be > 0", param_hint="--window")
+    exp = parse_time_option(expect, "--expect", fps) or 0.0
+    tol = parse_time_option(tolerance, "--tolerance", fps)
+    if output is not None:
+        from ..report import writers
+
+        writers.check_output_path(output, [ref, *others], overwrite)
+
+    from ..align.pipeline import align
+    from ..exceptions import SyncmmError
+    from ..media import load_audio
+    from ..report import error_entry, render, result_to_dict, write_atomic
+
+    entries = []
+    worst = 0
+    with stderr_progress(not quiet) as progress:
+        ref_signal = None
+        for other in others:
+            try:
+                if ref_signal is None:
+                    ref_signal = load_audio(
+                        ref, sr=rate, stream=ref_stream, progress=lambda d, t: progress("decode REF", d, t)
+                    )
+                res = align(
+                    ref, other, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
+                    min_overlap=mov, method=method, fine_window=win, progress=progress, ref_signal=ref_signal,
+                )  # fmt: skip
+            except KeyboardInterrupt:
+                raise
+            except SyncmmError as exc:
+                code = exit_code_for(exc)
+                if len(others) == 1 or code == 3 and ref_signal is None:
+                    raise
+                print(error_line(exc), file=sys.stderr)
+                entries.append(error_entry(str(ref), str(other), code, str(exc)))
+                worst = max(worst, code)
+                continue
+            checks = {}
+            if tol is not None:
+                ok = abs(res.offset_s - exp) <= tol
+                checks["tolerance"] = {
+                    "passed": ok, "expected_s": exp, "tolerance_s": tol,
+                    "detail": f"|{res.offset_s:+.6f} - {exp:+.6f}| {'<=' if ok else '>'} {tol:.6f} s",
+                }  # fmt: skip
+            if min_confidence is not None:
+                ok = res.confidence >= min_confidence
+                checks["min_confidence"] = {
+                    "passed": ok, "min_confidence": min_confidence,
+                    "detail": f"{res.confidence:.3f} {'>=' if ok else '<'} {min_confidence:.3f}",
+                }  # fmt: skip
+            failed = any(not c["passed"] for c in checks.values())
+            for w in res.estimate.warnings:
+                log.warning("%s: %s", other, w)
+            entries.append(result_to_dict(res, status="check_failed" if failed else "ok", checks=checks or None))
+            if failed:
+                worst = max(worst, EXIT_CHECK_FAILED)
+    text = render(entries, fmt, as_list=len(others) > 1)
+    if output is not None:
+        write_atomic(output, text, inputs=[ref, *others], overwrite=overwrite)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if worst == EXIT_INTERRUPTED:
+        raise KeyboardInterrupt
+    if worst:
+        raise typer.Exit(worst)

@@ -1,0 +1,94 @@
+"""Audio features for alignment.
+
+``onset_bands`` is the coarse alignment feature: a multi-band spectral-flux envelope.  It is computed with
+``scipy.fft`` in float32 and in chunks (bounded memory for multi-hour inputs) instead of librosa's
+``onset_strength_multi``, which computes the same kind of feature but materialises the whole
+spectrogram in float64 (about 1.4 GB per hour at 16 kHz).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..exceptions import ParameterError
+from ..types import Features
+
+
+def _band_matrix(sr: int, n_fft: int, n_bands: int, fmin: float) -> np.ndarray:
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    edges = np.geomspace(fmin, sr / 2.0, n_bands + 1)
+    M = np.zeros((n_bands, len(freqs)), np.float32)
+    for b in range(n_bands):
+        sel = (freqs >= edges[b]) & (freqs < edges[b + 1])
+        if not sel.any():  # very narrow low band: take the nearest bin
+            sel[np.argmin(np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])))] = True
+        M[b, sel] = 1.0
+    return M
+
+
+def onset_bands(
+    y: np.ndarray,
+    sr: int,
+    hop_s: float = 0.01,
+    n_bands: int = 8,
+    fmin: float = 80.0,
+    chunk_frames: int = 16384,
+) -> tuple[Features, np.ndarray]:
+    """Multi-band onset envelope (positive log-energy flux) of a mono signal.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio.
+    sr : int
+        Sample rate in Hz.
+    hop_s : float
+        Frame hop in seconds (default 10 ms: 100 frames/s).
+    n_bands : int
+        Number of log-spaced bands between ``fmin`` and ``sr/2``.
+    fmin : float
+        Lowest band edge in Hz.
+    chunk_frames : int
+        Frames per processing chunk (memory bound).
+
+    Returns
+    -------
+    features : Features
+        ``X`` of shape ``(n_bands, t)``, each band standardised (zero mean, unit variance where not
+        constant); frame ``k`` starts at sample ``k * hop``.
+    activity : np.ndarray [shape=(t,)]
+        Per-frame sum of the raw positive flux: where the signal has content.
+    """
+    if y.ndim != 1:
+        raise ParameterError("onset_bands expects a mono 1-D signal")
+    hop = max(1, int(round(sr * hop_s)))
+    n_fft = 1 << int(np.ceil(np.log2(max(2.5 * hop, 64))))
+    n_frames = max(1, int(np.ceil(len(y) / hop)))
+    M = _band_matrix(sr, n_fft, n_bands, fmin)
+    win = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+    pad = np.zeros(n_frames * hop + n_fft - len(y), np.float32)
+    yp = np.concatenate([np.asarray(y, np.float32), pad])
+    frames_view = np.lib.stride_tricks.sliding_window_view(yp, n_fft)[::hop][:n_frames]
+
+    from scipy import fft as sfft
+
+    E = np.empty((n_bands, n_frames), np.float32)
+    for a in range(0, n_frames, chunk_frames):
+        fr = frames_view[a : a + chunk_frames] * win
+        S = sfft.rfft(fr, axis=1, workers=1)
+        P = S.real**2 + S.imag**2
+        E[:, a : a + len(fr)] = (P @ M.T).T
+    # log compression with a floor relative to each band's mean level (gain-invariant, ignores codec floors)
+    floor = 1e-3 * E.mean(axis=1, keepdims=True) + 1e-12
+    L = np.log(E + floor)
+    flux = np.empty_like(L)
+    flux[:, 0] = 0.0
+    np.subtract(L[:, 1:], L[:, :-1], out=flux[:, 1:])
+    np.maximum(flux, 0.0, out=flux)
+    activity = flux.sum(axis=0)
+    mu = flux.mean(axis=1, keepdims=True)
+    sd = flux.std(axis=1, keepdims=True)
+    flux -= mu
+    flux /= np.where(sd > 1e-8, sd, 1.0)
+    names = tuple(f"onset{b}" for b in range(n_bands))
+    return Features(X=flux, rate=sr / hop, t0=0.0, names=names), activity

@@ -1,0 +1,146 @@
+"""Render report dicts as text, JSON, JSON Lines or CSV, and write files atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import OutputError
+from ..timefmt import format_duration
+
+FORMATS = ("text", "json", "jsonl", "csv")
+CSV_COLUMNS = (
+    "ref", "other", "status", "offset_s", "offset_samples", "analysis_rate", "confidence", "method",
+    "overlap_s", "action", "exit_code", "error",
+)  # fmt: skip
+
+
+def _text_one(d: dict[str, Any]) -> str:
+    ref, oth = d["ref"], d["other"]
+    if d["status"] in ("error", "no_alignment"):
+        return f"REF    {ref['path']}\nOTHER  {oth['path']}\nerror  {d['error']} (exit {d['exit_code']})\n"
+
+    def desc(m: dict[str, Any]) -> str:
+        extra = f", starts at {m['start_time_s']:.3f} s" if m.get("start_time_s") else ""
+        return f"{m['path']}  ({format_duration(m['duration_s'])}, {m['sample_rate']} Hz {m['codec']}{extra})"
+
+    lines = [
+        f"REF         {desc(ref)}",
+        f"OTHER       {desc(oth)}",
+        f"offset      {d['offset_s']:+.6f} s   (t_REF - t_OTHER)",
+        f"            {d['action']}",
+    ]
+    if "frames" in d:
+        f = d["frames"]
+        lines.append(f"            {f['offset_frames']:+.2f} frames at {f['frame_rate']} fps ({f['offset_timecode']})")
+    lines += [
+        f"confidence  {d['confidence']:.2f} ({d['confidence_words']})",
+        f"overlap     {format_duration(d['overlap']['duration_s'])}",
+        f"method      {d['method']}",
+        f"ffmpeg      {d['ffmpeg_command']}",
+    ]
+    for w in d.get("warnings", []):
+        lines.append(f"warning     {w}")
+    for name, c in (d.get("checks") or {}).items():
+        lines.append(f"check       {name}: {'pass' if c['passed'] else 'FAIL'} ({c['detail']})")
+    return "\n".join(lines) + "\n"
+
+
+def _csv_rows(entries: Iterable[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for d in entries:
+        w.writerow(
+            {
+                "ref": d["ref"]["path"],
+                "other": d["other"]["path"],
+                "status": d["status"],
+                "offset_s": d.get("offset_s", ""),
+                "offset_samples": d.get("offset_samples", ""),
+                "analysis_rate": d.get("analysis_rate", ""),
+                "confidence": d.get("confidence", ""),
+                "method": d.get("method", ""),
+                "overlap_s": (d.get("overlap") or {}).get("duration_s", ""),
+                "action": d.get("action", ""),
+                "exit_code": d.get("exit_code", 0),
+                "error": d.get("error", ""),
+            }
+        )
+    return buf.getvalue()
+
+
+def render(entries: list[dict[str, Any]], fmt: str, as_list: bool) -> str:
+    """Render report entries.
+
+    Parameters
+    ----------
+    entries : list of dict
+        One report dict per pair.
+    fmt : {"text", "json", "jsonl", "csv"}
+        Output format.
+    as_list : bool
+        JSON only: a list even for one entry (``align REF A B C`` gives a list).
+    """
+    if fmt == "json":
+        obj: Any = entries if as_list or len(entries) != 1 else entries[0]
+        return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in entries)
+    if fmt == "csv":
+        return _csv_rows(entries)
+    if fmt == "text":
+        return "\n".join(_text_one(d) for d in entries)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
+    """Refuse an output that is an input, exists (without ``overwrite``), or lies in a missing/unwritable folder."""
+    p = Path(path)
+    for i in inputs:
+        try:
+            if p.resolve() == Path(i).resolve() or (p.exists() and os.path.samefile(p, i)):
+                raise OutputError(f"{p}: is an input file; refusing to overwrite it")
+        except OSError:
+            continue
+    if p.is_dir():
+        raise OutputError(f"{p}: is a directory")
+    if p.exists() and not overwrite:
+        raise OutputError(f"{p}: already exists (use -y/--overwrite to replace it)")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{p}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{p}: folder {parent} is not writable")
+    return p
+
+
+def write_atomic(
+    path: str | os.PathLike, data: str | bytes, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False
+) -> Path:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
+    p = check_output_path(path, inputs, overwrite)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+        tmp = None
+    except OSError as e:
+        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from e
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return p
