@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .align.pipeline import align
-    from .align.xcorr import estimate_offset
+    from .alignment.pipeline import align
+    from .alignment.xcorr import estimate_offset
     from .types import OffsetEstimate, SyncResult
 
 __all__ = ["OffsetEstimate", "SyncResult", "__version__", "align", "estimate_offset"]
 
 _LAZY = {
-    "align": ("syncmm.align.pipeline", "align"),
-    "estimate_offset": ("syncmm.align.xcorr", "estimate_offset"),
+    "align": ("syncmm.alignment.pipeline", "align"),
+    "estimate_offset": ("syncmm.alignment.xcorr", "estimate_offset"),
     "SyncResult": ("syncmm.types", "SyncResult"),
     "OffsetEstimate": ("syncmm.types", "OffsetEstimate"),
 }

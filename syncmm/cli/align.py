@@ -75,7 +75,7 @@ def align_cmd(
 
         writers.check_output_path(output, [ref, *others], overwrite)
 
-    from ..align.pipeline import align
+    from ..alignment.pipeline import align
     from ..exceptions import SyncmmError
     from ..media import load_audio
     from ..report import error_entry, render, result_to_dict, write_atomic

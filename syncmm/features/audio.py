@@ -14,6 +14,9 @@ from ..exceptions import ParameterError
 from ..types import Features
 
 
+MIN_FLUX_STD = 0.05
+
+
 def _band_matrix(sr: int, n_fft: int, n_bands: int, fmin: float) -> np.ndarray:
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
     edges = np.geomspace(fmin, sr / 2.0, n_bands + 1)
@@ -57,7 +60,8 @@ def onset_bands(
         ``X`` of shape ``(n_bands, t)``, each band standardised (zero mean, unit variance where not
         constant); frame ``k`` starts at sample ``k * hop``.
     activity : np.ndarray [shape=(t,)]
-        Per-frame sum of the raw positive flux: where the signal has content.
+        Per-frame sum of the raw positive flux: where the signal has content.  All zero-ish (below
+        ``MIN_FLUX_STD`` in every band) means the signal has no onsets to align on.
     """
     if y.ndim != 1:
         raise ParameterError("onset_bands expects a mono 1-D signal")
@@ -79,16 +83,22 @@ def onset_bands(
         P = S.real**2 + S.imag**2
         E[:, a : a + len(fr)] = (P @ M.T).T
     # log compression with a floor relative to each band's mean level (gain-invariant, ignores codec floors)
-    floor = 1e-3 * E.mean(axis=1, keepdims=True) + 1e-12
+    # (a floor for the whole signal too: bands holding only leakage of a louder band stay flat)
+    floor = 1e-3 * E.mean(axis=1, keepdims=True) + 1e-4 * float(E.mean()) + 1e-12
     L = np.log(E + floor)
     flux = np.empty_like(L)
     flux[:, 0] = 0.0
     np.subtract(L[:, 1:], L[:, :-1], out=flux[:, 1:])
     np.maximum(flux, 0.0, out=flux)
+    # frames that reach past the end see the recording stop, not an event of the content
+    last_full = max(1, (len(y) - n_fft) // hop + 1)
+    flux[:, last_full:] = 0.0
     activity = flux.sum(axis=0)
     mu = flux.mean(axis=1, keepdims=True)
     sd = flux.std(axis=1, keepdims=True)
     flux -= mu
-    flux /= np.where(sd > 1e-8, sd, 1.0)
+    # bands whose flux is below 0.05 neper/frame hold no onsets: keep them near zero instead of
+    # amplifying rounding noise to unit variance
+    flux /= np.maximum(sd, MIN_FLUX_STD)
     names = tuple(f"onset{b}" for b in range(n_bands))
     return Features(X=flux, rate=sr / hop, t0=0.0, names=names), activity

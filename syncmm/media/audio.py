@@ -166,7 +166,10 @@ def load_audio(
                     if progress is not None and pos - last_report >= 5.0:
                         last_report = pos
                         progress(pos, total)
-            if held is not None:
+            if held is not None:  # the last frame has no successor to confirm a gap; jitter here is harmless
+                d_h = 0.0 if held.time is None else held.time - (first_t + pos)
+                if d_h > _GAP_S:
+                    fill(d_h)
                 feed(held)
             for o in res.resample(None):
                 buf.append(o.to_ndarray().reshape(-1))

@@ -83,19 +83,21 @@ def coarse_peak(
     La, Lb = A.shape[1], B.shape[1]
     c = _xcorr_multichannel(A, B)
     lags, n, Ea, Eb = _overlap(La, Lb, (A * A).sum(0), (B * B).sum(0))
-    valid = n >= max(1, min_overlap)
+    enough = (n >= max(1, min_overlap)) & (np.sqrt(Ea * Eb) > 0)
+    valid = enough.copy()
     if lag_range is not None:
         valid &= (lags >= lag_range[0]) & (lags <= lag_range[1])
-    den = np.sqrt(Ea * Eb)
-    valid &= den > 0
     if not valid.any():
         raise AlignmentError("no admissible offset: the files overlap too little (check --max-offset)")
     s = np.full(len(lags), -np.inf)
-    s[valid] = c[valid] / den[valid] * np.sqrt(n[valid])
-    sv = s[valid]
+    s[enough] = c[enough] / np.sqrt(Ea[enough] * Eb[enough]) * np.sqrt(n[enough])
+    # The noise floor comes from every lag with enough overlap, also those --max-offset excludes, so
+    # that restricting the search cannot make a chance peak look prominent.
+    sv = s[enough]
     med = float(np.median(sv))
     mad = float(np.median(np.abs(sv - med))) * 1.4826 + 1e-12
-    k1 = int(np.argmax(s))
+    z_null = float(np.sqrt(2.0 * np.log(max(len(sv), 2))))  # expected largest of len(sv) chance values
+    k1 = int(np.argmax(np.where(valid, s, -np.inf)))
     s1 = s[k1]
     # main lobe: where the curve stays above half the peak height (over the median floor)
     half = med + 0.5 * (s1 - med)
@@ -115,7 +117,8 @@ def coarse_peak(
         lag2: float | None = float(lags[k2])
     else:
         z2, lag2 = 0.0, None
-    conf = float(np.clip(1.0 - max(z2, 0.0) / z1, 0.0, 1.0)) if z1 > 0 else 0.0
+    # prominence over the runner-up, and over what chance alone would reach among this many lags
+    conf = float(np.clip(1.0 - max(z2, z_null) / z1, 0.0, 1.0)) if z1 > 0 else 0.0
     lag1 = float(lags[0]) + _parabolic(np.where(np.isfinite(s), s, med), k1)
     return CoarsePeak(lag1, float(z1), float(z2), lag2, conf), lags, s
 
@@ -286,7 +289,7 @@ def estimate_offset(
     Fx, act_x = onset_bands(x, sr, hop_s=hop_s)
     Fy, act_y = onset_bands(y, sr, hop_s=hop_s)
     hop = int(round(sr / Fx.rate))
-    if not act_x.any() or not act_y.any():
+    if np.abs(Fx.X).max() < 1e-3 or np.abs(Fy.X).max() < 1e-3 or not (act_x.any() and act_y.any()):
         raise AlignmentError("no onsets in one of the inputs (a steady tone or silence): nothing to align on")
     shorter = min(len(x), len(y)) / sr
     mo = min(2.0, 0.5 * shorter) if min_overlap is None else min(min_overlap, shorter)
