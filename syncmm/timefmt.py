@@ -7,7 +7,17 @@ from fractions import Fraction
 
 from .exceptions import ParameterError
 
-_UNIT = {"": 1.0, "s": 1.0, "sec": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "min": 60.0, "m": 60.0, "h": 3600.0}
+_UNIT = {
+    "": 1.0,
+    "s": 1.0,
+    "sec": 1.0,
+    "ms": 1e-3,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "min": 60.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 
 

@@ -36,7 +36,11 @@ def speech16k() -> np.ndarray:
     """About 76 s of real speech at 16 kHz: the three shared speech recordings joined (no repeats)."""
     parts = [
         _load_speech(n, 16000)
-        for n in ("codec2_speech_orig_16k.flac", "codec2_vk2tpm_004.flac", "asterisk_en_Allison_demo-congrats.flac")
+        for n in (
+            "codec2_speech_orig_16k.flac",
+            "codec2_vk2tpm_004.flac",
+            "asterisk_en_Allison_demo-congrats.flac",
+        )
     ]
     return np.concatenate(parts).astype(np.float32)
 

@@ -1,22 +1,263 @@
-"""Paths in, SyncResult out: the media layer decodes, the core estimates."""
+"""Paths in, SyncResult out: the media layer decodes, the core estimates.
+
+Long inputs are decoded in worker processes, one per file and in parallel, and each worker also computes
+its file's coarse features while it has the samples at hand.  The parent receives only the features
+(about 3 MB per hour) and later asks each worker for the one short window the fine stage reads, so
+the waveforms never cross a process boundary and the parent's memory stays small.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing as mp
 import os
-from collections.abc import Callable
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
 
-from ..exceptions import InputError
-from ..types import Signal, SyncResult
-from .xcorr import DEFAULT_MIN_CONFIDENCE, estimate_offset
+import numpy as np
+
+from ..exceptions import DecodeError, SyncmmError
+from ..types import MediaInfo, Signal, SyncResult
+from .xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, estimate_offset, prepare
 
 StageFn = Callable[[str, float, float | None], None]
 
+#: Above this combined duration (seconds), files are decoded in parallel worker processes.
+PARALLEL_ABOVE_S = 90.0
+HOP_S = 0.01
 
-def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+
+class DecodedAudio:
+    """One decoded audio stream: its metadata, its coarse features, and slicing access to its samples."""
+
+    def __init__(self, info: MediaInfo, meta: Signal, prepared: Prepared):
+        self.info = info
+        self.meta = meta  # the Signal's fields; ``y`` is empty (the samples are reached by slicing self)
+        self.prepared = prepared
+
+    def __len__(self) -> int:
+        return self.prepared.n
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def duration_s(self) -> float:
+        return self.prepared.n / self.prepared.sr
+
+
+class _LocalAudio(DecodedAudio):
+    def __init__(self, info: MediaInfo, sig: Signal, prepared: Prepared):
+        super().__init__(info, dataclasses.replace(sig, y=np.zeros(0, np.float32)), prepared)
+        self._y = sig.y
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        return self._y[sl]
+
+
+class _RemoteAudio(DecodedAudio):
+    def __init__(self, info: MediaInfo, meta: Signal, prepared: Prepared, conn: Connection, proc):
+        super().__init__(info, meta, prepared)
+        self._conn, self._proc = conn, proc
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        a, b, _ = sl.indices(self.prepared.n)
+        try:
+            self._conn.send((a, b))
+            return self._conn.recv()
+        except (EOFError, OSError) as e:
+            raise DecodeError(f"{self.info.path}: the decoder process ended unexpectedly") from e
+
+    def close(self) -> None:
+        try:
+            self._conn.send(None)
+        except OSError:
+            pass
+        self._conn.close()
+        self._proc.join(timeout=5)
+        if self._proc.is_alive():
+            self._proc.kill()
+
+
+def _decode(path, sr, stream, progress) -> tuple[Signal, Prepared]:
+    from ..media import load_audio
+
+    sig = load_audio(path, sr=sr, stream=stream, progress=progress)
+    return sig, prepare(sig.y, sr, str(path), HOP_S)
+
+
+def _serve(conn: Connection, path: str, sr: int, stream: int | None) -> None:
+    """Worker process: decode, send the features, then serve windows until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
     try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
+        sig, prep = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)))
+        conn.send(("ready", dataclasses.replace(sig, y=np.zeros(0, np.float32)), prep))
+    except BaseException as e:  # noqa: BLE001 - everything is reported to the parent
+        try:
+            conn.send(("error", e))
+        except Exception:  # noqa: BLE001 - an unpicklable exception
+            conn.send(("error", DecodeError(f"{path}: {type(e).__name__}: {e}")))
+        return
+    y = sig.y
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        a, b = msg
+        conn.send(np.array(y[a:b]))
+
+
+def _mp_context():
+    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _decode_many(
+    jobs: Sequence[tuple[str, MediaInfo, int | None, str]], sr: int, parallel: bool, progress: StageFn | None
+) -> list[DecodedAudio | SyncmmError]:
+    """Decode several files (in parallel processes if ``parallel``); errors are returned, not raised."""
+    out: list[DecodedAudio | SyncmmError | None] = [None] * len(jobs)
+    if not parallel:
+        for i, (path, info, stream, stage) in enumerate(jobs):
+            cb = (lambda d, t, s=stage: progress(s, d, t)) if progress else None
+            try:
+                sig, prep = _decode(path, sr, stream, cb)
+                out[i] = _LocalAudio(info, sig, prep)
+            except SyncmmError as e:
+                out[i] = e
+        return out  # type: ignore[return-value]
+    ctx = _mp_context()
+    pending: dict[Connection, tuple[int, object]] = {}
+    try:
+        for i, (path, _info, stream, _stage) in enumerate(jobs):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(child, str(path), sr, stream), daemon=True)
+            proc.start()
+            child.close()
+            pending[parent] = (i, proc)
+        while pending:
+            for conn in wait(list(pending)):
+                i, proc = pending[conn]
+                path, info, stream, stage = jobs[i]
+                try:
+                    msg = conn.recv()
+                except EOFError:
+                    msg = ("error", DecodeError(f"{path}: the decoder process ended unexpectedly"))
+                if msg[0] == "progress":
+                    if progress:
+                        progress(stage, msg[1], msg[2])
+                    continue
+                del pending[conn]
+                if msg[0] == "ready":
+                    out[i] = _RemoteAudio(info, msg[1], msg[2], conn, proc)
+                else:
+                    conn.close()
+                    proc.join(timeout=5)
+                    err = msg[1]
+                    if isinstance(err, KeyboardInterrupt):
+                        raise err
+                    if not isinstance(err, SyncmmError):
+                        raise err
+                    out[i] = err
+    except BaseException:
+        for conn, (_, proc) in pending.items():
+            proc.kill()
+            conn.close()
+        for r in out:
+            if isinstance(r, DecodedAudio):
+                r.close()
+        raise
+    return out  # type: ignore[return-value]
+
+
+def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, **options) -> SyncResult:
+    est = estimate_offset(
+        ref, oth, sr, t0_x=ref.meta.t0, t0_y=oth.meta.t0, prepared=(ref.prepared, oth.prepared), **options
+    )
+    return SyncResult(
+        ref=ref.info,
+        other=oth.info,
+        ref_stream=ref.meta.stream_index if ref.meta.stream_index is not None else -1,
+        other_stream=oth.meta.stream_index if oth.meta.stream_index is not None else -1,
+        estimate=est,
+        ref_t0=ref.meta.t0,
+        other_t0=oth.meta.t0,
+        ref_signal_duration_s=ref.duration_s,
+        other_signal_duration_s=oth.duration_s,
+    )
+
+
+def align_many(
+    ref: str | os.PathLike,
+    others: Sequence[str | os.PathLike],
+    *,
+    ref_stream: int | None = None,
+    other_stream: int | None = None,
+    sr: int = 16000,
+    max_offset: float | None = None,
+    min_overlap: float | None = None,
+    method: str = "xcorr",
+    fine_window: float = 30.0,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    parallel: bool | None = None,
+    progress: StageFn | None = None,
+) -> Iterator[SyncResult | SyncmmError]:
+    """Align each of ``others`` to ``ref``, decoding REF once.
+
+    Yields a :class:`SyncResult` per OTHER, or the :class:`SyncmmError` that OTHER raised (so one bad
+    file does not stop the rest).  Errors of REF itself are raised.  Options as in :func:`align`.
+    """
+    from ..media import probe
+
+    ref_info = probe(ref)
+    options = dict(
+        max_offset=max_offset, min_overlap=min_overlap, method=method, fine_window=fine_window,
+        min_confidence=min_confidence,
+    )  # fmt: skip
+    ref_audio: DecodedAudio | None = None
+    try:
+        for other in others:
+            try:
+                other_info = probe(other)
+            except SyncmmError as e:
+                yield e
+                continue
+            jobs = [] if ref_audio is not None else [(str(ref), ref_info, ref_stream, "decode REF")]
+            jobs.append((str(other), other_info, other_stream, "decode OTHER"))
+            use_workers = parallel
+            if use_workers is None:
+                total = sum(j[1].duration_s or 0.0 for j in jobs)
+                use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and len(jobs) > 1
+            decoded = _decode_many(jobs, sr, use_workers, progress)
+            if ref_audio is None:
+                if isinstance(decoded[0], SyncmmError):
+                    for d in decoded[1:]:
+                        if isinstance(d, DecodedAudio):
+                            d.close()
+                    raise decoded[0]
+                ref_audio = decoded[0]
+            oth = decoded[-1]
+            if isinstance(oth, SyncmmError):
+                yield oth
+                continue
+            try:
+                if progress:
+                    progress("align", 0.0, None)
+                yield _align_decoded(ref_audio, oth, sr, **options)
+            except SyncmmError as e:
+                yield e
+            finally:
+                oth.close()
+    finally:
+        if ref_audio is not None:
+            ref_audio.close()
 
 
 def align(
@@ -31,8 +272,8 @@ def align(
     method: str = "xcorr",
     fine_window: float = 30.0,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    parallel: bool | None = None,
     progress: StageFn | None = None,
-    ref_signal: Signal | None = None,
 ) -> SyncResult:
     """Align the audio of ``other`` to the audio of ``ref``.
 
@@ -46,10 +287,10 @@ def align(
         Analysis sample rate in Hz.
     max_offset, min_overlap, method, fine_window, min_confidence
         See :func:`syncmm.estimate_offset`.
+    parallel : bool, optional
+        Decode the two files in parallel worker processes; default: when they are longer than 90 s together.
     progress : callable, optional
-        ``progress(stage, done, total)`` with stage ``"decode REF"``, ``"decode OTHER"``, ``"align"``.
-    ref_signal : Signal, optional
-        REF already decoded at ``sr`` (reuse it when aligning several files to one REF).
+        ``progress(stage, done_s, total_s)`` with stage ``"decode REF"``, ``"decode OTHER"``, ``"align"``.
 
     Returns
     -------
@@ -60,45 +301,13 @@ def align(
     InputError, DecodeError, NoStreamError
         An input cannot be read or has no such audio stream (exit 3).
     AlignmentError
-        No reliable alignment (exit 4).
+        No reliable alignment: no shared content, silence, too little content (exit 4).
     """
-    from ..media import load_audio, probe
-
-    ref_info = probe(ref)
-    other_info = probe(other)
-
-    def cb(stage: str):
-        if progress is None:
-            return None
-        return lambda done, total: progress(stage, done, total)
-
-    if ref_signal is None or ref_signal.sr != sr:
-        ref_signal = load_audio(ref, sr=sr, stream=ref_stream, progress=cb("decode REF"))
-    oth = load_audio(other, sr=sr, stream=other_stream, progress=cb("decode OTHER"))
-    if progress is not None:
-        progress("align", 0.0, None)
-    est = estimate_offset(
-        ref_signal.y,
-        oth.y,
-        sr,
-        t0_x=ref_signal.t0,
-        t0_y=oth.t0,
-        max_offset=max_offset,
-        min_overlap=min_overlap,
-        method=method,
-        fine_window=fine_window,
-        min_confidence=min_confidence,
-    )
-    if ref_signal.stream_index is None or oth.stream_index is None:
-        raise InputError("internal: decoded signals lack their stream index")
-    return SyncResult(
-        ref=ref_info,
-        other=other_info,
-        ref_stream=ref_signal.stream_index,
-        other_stream=oth.stream_index,
-        estimate=est,
-        ref_t0=ref_signal.t0,
-        other_t0=oth.t0,
-        ref_signal_duration_s=ref_signal.duration_s,
-        other_signal_duration_s=oth.duration_s,
-    )
+    (res,) = align_many(
+        ref, [other], ref_stream=ref_stream, other_stream=other_stream, sr=sr, max_offset=max_offset,
+        min_overlap=min_overlap, method=method, fine_window=fine_window, min_confidence=min_confidence,
+        parallel=parallel, progress=progress,
+    )  # fmt: skip
+    if isinstance(res, SyncmmError):
+        raise res
+    return res

@@ -19,7 +19,7 @@ from scipy import fft as sfft
 
 from ..exceptions import AlignmentError, ParameterError
 from ..features.audio import onset_bands
-from ..types import OffsetEstimate
+from ..types import Features, OffsetEstimate
 
 #: Calibrated on unrelated pairs (real radio excerpts, generated noise/speech-like pairs) against true pairs
 #: (see tests/unit/test_xcorr.py and README "Confidence"): unrelated content stays below this.
@@ -185,7 +185,7 @@ def fine_peak(
         a = np.minimum(starts // hop, len(weights))
         b = np.minimum((starts + W) // hop, len(weights))
         j0 = int(starts[int(np.argmax(cw[b] - cw[a]))])
-    seg_o = np.asarray(y[j0 : j0 + W], np.float64)
+    seg_o = np.asarray(y[j0 : j0 + W], np.float64)  # x and y may be lazy: only these windows are read
     a = j0 + L - margin
     b = j0 + L + W + margin
     seg_r = np.zeros(b - a, np.float64)
@@ -207,11 +207,51 @@ def fine_peak(
     return FinePeak(lag=L - margin + tau, correlation=corr, at_edge=k in (0, 2 * margin))
 
 
-def _check_signal(name: str, x: np.ndarray, sr: int) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A validated signal's coarse features: what the coarse stage needs, small enough to pass around.
+
+    Made by :func:`prepare` next to the decoder (possibly in another process); the waveform itself is
+    only read again in a short window by the fine stage.
+    """
+
+    features: Features
+    activity: np.ndarray
+    n: int
+    sr: int
+
+
+def prepare(x: np.ndarray, sr: int, name: str = "signal", hop_s: float = 0.01) -> Prepared:
+    """Validate a mono signal and compute its coarse (onset) features.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(n,)]
+        Mono audio.
+    sr : int
+        Sample rate in Hz.
+    name : str
+        How error messages call it (``"REF"``, ``"OTHER"``).
+    hop_s : float
+        Feature hop in seconds.
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    ParameterError
+        Not 1-D, not numeric, NaN or infinite values.
+    AlignmentError
+        Shorter than 0.5 s, silent, or without onsets (a steady tone).
+    """
+    if sr <= 0:
+        raise ParameterError("sample rate must be positive")
     x = np.asarray(x)
     if x.ndim != 1:
         raise ParameterError(f"{name} must be a 1-D mono signal, got shape {x.shape}")
-    if not np.issubdtype(x.dtype, np.floating) and not np.issubdtype(x.dtype, np.integer):
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise ParameterError(f"{name} must be numeric")
     x = x.astype(np.float32, copy=False)
     if not np.isfinite(x).all():
@@ -222,7 +262,10 @@ def _check_signal(name: str, x: np.ndarray, sr: int) -> np.ndarray:
         )
     if float(np.max(np.abs(x))) < 1e-5:
         raise AlignmentError(f"{name} is silent: nothing to align on")
-    return x
+    F, act = onset_bands(x, sr, hop_s=hop_s)
+    if np.abs(F.X).max() < 1e-3 or not act.any():
+        raise AlignmentError(f"{name} has no onsets (a steady tone or noise floor): nothing to align on")
+    return Prepared(features=F, activity=act, n=len(x), sr=sr)
 
 
 def estimate_offset(
@@ -238,6 +281,7 @@ def estimate_offset(
     fine_window: float = 30.0,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     hop_s: float = 0.01,
+    prepared: tuple[Prepared, Prepared] | None = None,
 ) -> OffsetEstimate:
     """Estimate the offset between two recordings of the same event.
 
@@ -264,6 +308,9 @@ def estimate_offset(
         Below this confidence, raise :class:`AlignmentError` instead of returning a number.
     hop_s : float
         Hop of the coarse onset features.
+    prepared : (Prepared, Prepared), optional
+        :func:`prepare` of ``x`` and ``y``, made beforehand (e.g. next to the decoder).  Then ``x`` and
+        ``y`` need only support ``len()`` and slicing: the fine stage reads one window of each.
 
     Returns
     -------
@@ -279,19 +326,17 @@ def estimate_offset(
     """
     if method not in ("xcorr", "gcc-phat", "coarse"):
         raise ParameterError(f"unknown method {method!r}: use xcorr, gcc-phat or coarse")
-    if sr <= 0:
-        raise ParameterError("sample rate must be positive")
-    x = _check_signal("REF", x, sr)
-    y = _check_signal("OTHER", y, sr)
     if max_offset is not None and max_offset < 0:
         raise ParameterError("max_offset must be >= 0")
-
-    Fx, act_x = onset_bands(x, sr, hop_s=hop_s)
-    Fy, act_y = onset_bands(y, sr, hop_s=hop_s)
+    if prepared is None:
+        px, py = prepare(x, sr, "REF", hop_s), prepare(y, sr, "OTHER", hop_s)
+    else:
+        px, py = prepared
+        if px.sr != sr or py.sr != sr:
+            raise ParameterError("prepared features were made at another sample rate")
+    Fx, Fy, act_y = px.features, py.features, py.activity
     hop = int(round(sr / Fx.rate))
-    if np.abs(Fx.X).max() < 1e-3 or np.abs(Fy.X).max() < 1e-3 or not (act_x.any() and act_y.any()):
-        raise AlignmentError("no onsets in one of the inputs (a steady tone or silence): nothing to align on")
-    shorter = min(len(x), len(y)) / sr
+    shorter = min(px.n, py.n) / sr
     mo = min(2.0, 0.5 * shorter) if min_overlap is None else min(min_overlap, shorter)
     lag_range = None
     if max_offset is not None:
@@ -321,7 +366,7 @@ def estimate_offset(
             used += "+" + ("gcc-phat" if method == "gcc-phat" else "waveform-xcorr")
     offset = lag / sr + t0_x - t0_y
     i_lo = max(0.0, lag)
-    i_hi = min(len(x), len(y) + lag)
+    i_hi = min(px.n, py.n + lag)
     ov = (t0_x + i_lo / sr, t0_x + i_hi / sr, t0_y + (i_lo - lag) / sr, t0_y + (i_hi - lag) / sr)
     est = OffsetEstimate(
         offset_s=float(offset),

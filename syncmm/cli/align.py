@@ -11,7 +11,7 @@ import typer
 
 from . import app
 from ._common import parse_time_option, setup_logging, stderr_progress
-from ._exit import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, error_line, exit_code_for, handle_errors
+from ._exit import EXIT_CHECK_FAILED, error_line, exit_code_for, handle_errors
 
 log = logging.getLogger("syncmm")
 
@@ -75,33 +75,24 @@ def align_cmd(
 
         writers.check_output_path(output, [ref, *others], overwrite)
 
-    from ..alignment.pipeline import align
+    from ..alignment.pipeline import align_many
     from ..exceptions import SyncmmError
-    from ..media import load_audio
     from ..report import error_entry, render, result_to_dict, write_atomic
 
     entries = []
     worst = 0
     with stderr_progress(not quiet) as progress:
-        ref_signal = None
-        for other in others:
-            try:
-                if ref_signal is None:
-                    ref_signal = load_audio(
-                        ref, sr=rate, stream=ref_stream, progress=lambda d, t: progress("decode REF", d, t)
-                    )
-                res = align(
-                    ref, other, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
-                    min_overlap=mov, method=method, fine_window=win, progress=progress, ref_signal=ref_signal,
-                )  # fmt: skip
-            except KeyboardInterrupt:
-                raise
-            except SyncmmError as exc:
-                code = exit_code_for(exc)
-                if len(others) == 1 or code == 3 and ref_signal is None:
-                    raise
-                print(error_line(exc), file=sys.stderr)
-                entries.append(error_entry(str(ref), str(other), code, str(exc)))
+        results = align_many(
+            ref, others, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
+            min_overlap=mov, method=method, fine_window=win, progress=progress,
+        )  # fmt: skip
+        for other, res in zip(others, results, strict=False):
+            if isinstance(res, SyncmmError):
+                if len(others) == 1:
+                    raise res
+                code = exit_code_for(res)
+                print(error_line(res), file=sys.stderr)
+                entries.append(error_entry(str(ref), str(other), code, str(res)))
                 worst = max(worst, code)
                 continue
             checks = {}
@@ -129,7 +120,5 @@ def align_cmd(
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    if worst == EXIT_INTERRUPTED:
-        raise KeyboardInterrupt
     if worst:
         raise typer.Exit(worst)

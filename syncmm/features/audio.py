@@ -13,7 +13,6 @@ import numpy as np
 from ..exceptions import ParameterError
 from ..types import Features
 
-
 MIN_FLUX_STD = 0.05
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fractions
+import itertools
 import os
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -15,7 +17,7 @@ _DEFAULT_CODEC = {
 
 def write_audio(
     path: str | os.PathLike,
-    y: np.ndarray,
+    y: np.ndarray | Iterable[np.ndarray],
     sr: int,
     *,
     codec: str | None = None,
@@ -30,8 +32,8 @@ def write_audio(
     ----------
     path : str or PathLike
         Output; the container follows the extension.
-    y : np.ndarray
-        Samples in [-1, 1].
+    y : np.ndarray or iterable of np.ndarray
+        Samples in [-1, 1]; an iterable of consecutive chunks streams long signals in bounded memory.
     sr : int
         Rate of ``y``.
     codec : str, optional
@@ -49,10 +51,9 @@ def write_audio(
 
     ext = os.path.splitext(str(path))[1].lower()
     codec = codec or _DEFAULT_CODEC.get(ext, "pcm_s16le")
-    data = np.atleast_2d(np.asarray(y, np.float32))
-    ch = channels or data.shape[0]
-    if data.shape[0] != ch:
-        data = np.repeat(data[:1], ch, axis=0)
+    chunks = _chunks(y, sr)
+    first = next(chunks)
+    ch = channels or first.shape[0]
     layout = "mono" if ch == 1 else "stereo"
     out_rate = rate or (48000 if codec in ("libopus", "opus") else sr)
     with av.open(str(path), "w") as c:
@@ -64,14 +65,16 @@ def write_audio(
         fmt = fmts[0].name if fmts else "fltp"
         fs = s.codec_context.frame_size or None
         res = av.AudioResampler(format=fmt, layout=layout, rate=out_rate, frame_size=fs)
-        step = sr  # feed one second at a time
         tb = fractions.Fraction(1, sr)
-        for a in range(0, data.shape[1], step):
-            chunk = np.ascontiguousarray(data[:, a : a + step])
-            fr = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+        a = 0
+        for chunk in itertools.chain([first], chunks):
+            if chunk.shape[0] != ch:
+                chunk = np.repeat(chunk[:1], ch, axis=0)
+            fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout=layout)
             fr.sample_rate = sr
             fr.time_base = tb
             fr.pts = int(round(start_s * sr)) + a
+            a += chunk.shape[1]
             for o in res.resample(fr):
                 for p in s.encode(o):
                     c.mux(p)
@@ -80,3 +83,16 @@ def write_audio(
                 c.mux(p)
         for p in s.encode(None):
             c.mux(p)
+
+
+def _chunks(y: np.ndarray | Iterable[np.ndarray], sr: int) -> Iterator[np.ndarray]:
+    """Yield float32 ``(channels, n)`` chunks of about one second."""
+    if isinstance(y, np.ndarray):
+        data = np.atleast_2d(np.asarray(y, np.float32))
+        for a in range(0, max(data.shape[1], 1), sr):
+            yield data[:, a : a + sr]
+        return
+    for part in y:
+        data = np.atleast_2d(np.asarray(part, np.float32))
+        for a in range(0, data.shape[1], sr):
+            yield data[:, a : a + sr]

@@ -33,7 +33,12 @@ def _media(info: MediaInfo, stream_index: int, t0: float, decoded_s: float) -> d
     }
     v = info.video_streams
     if v:
-        d["video"] = {"stream": v[0].index, "frame_rate": v[0].frame_rate, "width": v[0].width, "height": v[0].height}
+        d["video"] = {
+            "stream": v[0].index,
+            "frame_rate": v[0].frame_rate,
+            "width": v[0].width,
+            "height": v[0].height,
+        }
     return d
 
 

@@ -101,7 +101,9 @@ def render(entries: list[dict[str, Any]], fmt: str, as_list: bool) -> str:
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
+def check_output_path(
+    path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False
+) -> Path:
     """Refuse an output that is an input, exists (without ``overwrite``), or lies in a missing/unwritable folder."""
     p = Path(path)
     for i in inputs:
@@ -123,7 +125,10 @@ def check_output_path(path: str | os.PathLike, inputs: Iterable[str | os.PathLik
 
 
 def write_atomic(
-    path: str | os.PathLike, data: str | bytes, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False
+    path: str | os.PathLike,
+    data: str | bytes,
+    inputs: Iterable[str | os.PathLike] = (),
+    overwrite: bool = False,
 ) -> Path:
     """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
     p = check_output_path(path, inputs, overwrite)

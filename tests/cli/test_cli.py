@@ -187,7 +187,7 @@ def test_internal_error_exit_70_and_interrupt_130(files, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(pipeline, "align", boom)
+    monkeypatch.setattr(pipeline, "align_many", boom)
     r = run("align", files / "ref.flac", files / "a.m4a")
     assert r.exit_code == 70 and "internal error" in r.stderr and "Traceback" not in r.stderr
     r = run("align", files / "ref.flac", files / "a.m4a", "-vv")
@@ -196,7 +196,7 @@ def test_internal_error_exit_70_and_interrupt_130(files, monkeypatch):
     def interrupt(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "align", interrupt)
+    monkeypatch.setattr(pipeline, "align_many", interrupt)
     r = run("align", files / "ref.flac", files / "a.m4a")
     assert r.exit_code == 130
 
@@ -210,5 +210,7 @@ def test_console_script_pipes_json(files):
     )  # fmt: skip
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["offset_s"] == pytest.approx(5.25, abs=1e-3)
-    p = subprocess.run([*exe, "align", str(files / "ref.flac"), str(files / "nope.wav")], capture_output=True, text=True)
+    p = subprocess.run(
+        [*exe, "align", str(files / "ref.flac"), str(files / "nope.wav")], capture_output=True, text=True
+    )
     assert p.returncode == 3 and p.stdout == "" and p.stderr.count("\n") == 1

@@ -103,7 +103,7 @@ def test_vorbis_timestamp_jitter_is_not_a_gap(shared_data):
 
 def _two_audio_streams(path, a, b, sr):
     with av.open(str(path), "w") as c:
-        for y in (a, b):
+        for _ in (a, b):
             s = c.add_stream("pcm_s16le", rate=sr)
             s.layout = "mono"
         for idx, y in enumerate((a, b)):
@@ -168,3 +168,25 @@ def test_bad_files(media_dir):
     text.write_text("this is not a video\n" * 20)
     with pytest.raises(DecodeError):
         load_audio(text)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_parallel_and_serial_decoding_agree(base, ref_file, media_dir, parallel):
+    """Worker processes (used for long files) give bit-identical results to in-process decoding."""
+    p = media_dir / "par.m4a"
+    if not p.exists():
+        write_audio(p, excerpt(base, SR, 9.87654, 20.0), SR, bit_rate=64000)
+    r = align(ref_file, p, parallel=parallel)
+    assert abs(r.offset_s - 4.87654) <= 1e-4
+    assert r.estimate == align(ref_file, p, parallel=not parallel).estimate
+
+
+def test_worker_errors_come_back_as_syncmm_errors(ref_file, media_dir):
+    from syncmm.exceptions import AlignmentError
+
+    silent = media_dir / "silent.wav"
+    write_audio(silent, np.zeros(3 * SR, np.float32), SR)
+    with pytest.raises(AlignmentError, match="silent"):
+        align(ref_file, silent, parallel=True)
+    with pytest.raises(AlignmentError, match="silent"):
+        align(silent, ref_file, parallel=True)
