@@ -254,13 +254,16 @@ def prepare(x: np.ndarray, sr: int, name: str = "signal", hop_s: float = 0.01) -
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise ParameterError(f"{name} must be numeric")
     x = x.astype(np.float32, copy=False)
-    if not np.isfinite(x).all():
+    if len(x) == 0:
+        raise AlignmentError(f"{name} is empty: nothing to align on")
+    peak = max(float(x.max()), -float(x.min()))  # NaN and inf propagate: one check for all three
+    if not np.isfinite(peak):
         raise ParameterError(f"{name} contains NaN or infinite values")
     if len(x) < MIN_DURATION_S * sr:
         raise AlignmentError(
             f"{name} is too short to align ({len(x) / sr:.2f} s; at least {MIN_DURATION_S} s of content needed)"
         )
-    if float(np.max(np.abs(x))) < 1e-5:
+    if peak < 1e-5:
         raise AlignmentError(f"{name} is silent: nothing to align on")
     F, act = onset_bands(x, sr, hop_s=hop_s)
     if np.abs(F.X).max() < 1e-3 or not act.any():

@@ -65,7 +65,7 @@ def onset_bands(
     if y.ndim != 1:
         raise ParameterError("onset_bands expects a mono 1-D signal")
     hop = max(1, int(round(sr * hop_s)))
-    n_fft = 1 << int(np.ceil(np.log2(max(2.5 * hop, 64))))
+    n_fft = 1 << int(np.ceil(np.log2(max(1.6 * hop, 64))))  # 256 at 16 kHz: a 16 ms window
     n_frames = max(1, int(np.ceil(len(y) / hop)))
     M = _band_matrix(sr, n_fft, n_bands, fmin)
     win = np.hanning(n_fft + 1)[:-1].astype(np.float32)

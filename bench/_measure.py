@@ -1,0 +1,71 @@
+"""Run a command and measure its wall time and the peak memory (PSS) of its whole process tree (psutil)."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+import psutil
+
+
+def _pss(p: psutil.Process) -> int:
+    """Proportional set size: pages shared by forked workers are counted once across the tree."""
+    try:
+        return p.memory_full_info().pss
+    except (AttributeError, psutil.AccessDenied):
+        return p.memory_info().rss
+
+
+@dataclass
+class Run:
+    returncode: int | None
+    stdout: str
+    stderr: str
+    wall_s: float
+    peak_rss_mb: float
+    timed_out: bool = False
+
+
+def run(cmd: list[str], timeout: float = 900, env: dict | None = None, cwd: str | None = None) -> Run:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    peak = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not stop.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+                rss = 0
+                for p in procs:
+                    try:
+                        rss += _pss(p)
+                    except psutil.Error:
+                        pass
+                peak = max(peak, rss)
+            except psutil.Error:
+                pass
+            stop.wait(0.02)
+
+    th = threading.Thread(target=poll, daemon=True)
+    th.start()
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for p in psutil.Process(proc.pid).children(recursive=True):
+            p.kill()
+        proc.kill()
+        out, err = proc.communicate()
+        timed_out = True
+    wall = time.perf_counter() - t0
+    stop.set()
+    th.join()
+    return Run(proc.returncode, out, err, wall, peak / 1e6, timed_out)

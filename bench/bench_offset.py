@@ -1,0 +1,195 @@
+"""Offset benchmark: syncmm align vs PyAV's decode time and vs the peers a user would pick today.
+
+For each pair: syncmm's end-to-end CLI time (process start to JSON on stdout) and its ``align()`` time
+in-process, both as ratios to the time PyAV alone needs to decode the two files one after the other
+at the analysis rate (16 kHz mono: the floor of any decoder-based tool), the peak RSS of the whole
+process tree, and the error against the exact truth; then the same for each peer on the same files.
+
+Usage: python bench/bench_offset.py [--quick] [--no-peers] [--no-60min]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _measure import run  # noqa: E402
+from _media import CASES_10MIN, CASES_60MIN, Case  # noqa: E402
+
+PEERS = HERE / ".venv-peers" / "bin"
+SYNCMM = [sys.executable, "-m", "syncmm"]
+
+
+def pyav_decode_s(paths, sr: int = 16000) -> float:
+    """Seconds PyAV needs to decode the files one after the other to mono float32 at ``sr``."""
+    import av
+
+    t0 = time.perf_counter()
+    for p in paths:
+        with av.open(str(p)) as c:
+            res = av.AudioResampler(format="flt", layout="mono", rate=sr)
+            for fr in c.decode(c.streams.audio[0]):
+                for o in res.resample(fr):
+                    np.frombuffer(o.planes[0], np.float32, o.samples)
+    return time.perf_counter() - t0
+
+
+def syncmm_inprocess_s(ref, other) -> float:
+    import syncmm
+
+    t0 = time.perf_counter()
+    syncmm.align(ref, other)
+    return time.perf_counter() - t0
+
+
+def _peer_cmds(ref: Path, other: Path, minutes: float):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    py = str(PEERS / "python")
+    return {
+        "polysync --partial": ([str(PEERS / "polysync"), "sync", str(ref), str(other), "--partial"], env),
+        "audalign (correlation)": ([py, str(HERE / "peers" / "audalign_run.py"), str(ref), str(other)], env),
+        "audio-offset-finder": (
+            [str(PEERS / "audio-offset-finder"), "--find-offset-of", str(other), "--within", str(ref), "--json"],
+            env,
+        ),
+        "syncstart (full window)": (
+            [str(PEERS / "syncstart"), "-s", "-q", "-t", str(int(minutes * 60) + 1), str(ref), str(other)],
+            env,
+        ),
+    }
+
+
+def _parse_peer(name: str, out: str, ref: Path, other: Path) -> float | None:
+    try:
+        if name.startswith("polysync"):
+            return float(re.findall(r"delta=([+-]?[\d.]+)s", out)[-1])
+        if name.startswith("audalign"):
+            return float(json.loads(out.strip().splitlines()[-1])["offset_s"])
+        if name.startswith("audio-offset-finder"):
+            return float(json.loads(out.strip().splitlines()[-1])["time_offset"])
+        if name.startswith("syncstart"):
+            f, s = re.findall(r"\('(.*)', ([\d.]+)\)", out)[-1]
+            return float(s) if Path(f).name == ref.name else -float(s)
+    except (IndexError, ValueError, KeyError):
+        return None
+    return None
+
+
+def bench_case(case: Case, peers: bool, timeout: float) -> list[dict]:
+    ref, other = case.make()
+    rows = []
+    decode = min(pyav_decode_s([ref, other]) for _ in range(2))
+    lib = min(syncmm_inprocess_s(ref, other) for _ in range(2))
+    r = run([*SYNCMM, "align", str(ref), str(other), "-f", "json"], timeout=timeout)
+    off = json.loads(r.stdout)["offset_s"] if r.returncode == 0 else None
+    rows.append(
+        dict(case=case.name, tool="syncmm", wall_s=r.wall_s, lib_s=lib, decode_s=decode, rss_mb=r.peak_rss_mb,
+             offset=off, truth=case.truth, note="" if r.returncode == 0 else r.stderr.strip()[-120:])
+    )  # fmt: skip
+    if not peers:
+        return rows
+    for name, (cmd, env) in _peer_cmds(ref, other, case.other_minutes).items():
+        if case.other_minutes > 30 and name.startswith("syncstart"):
+            rows.append(dict(case=case.name, tool=name, note="skipped: needs ~30 GB with a full-file window"))
+            continue
+        r = run(cmd, timeout=timeout, env=env, cwd=str(other.parent))
+        for side in other.parent.glob("*.sync.json"):
+            side.unlink()
+        off = _parse_peer(name, r.stdout + "\n" + r.stderr, ref, other) if r.returncode == 0 else None
+        note = "timed out" if r.timed_out else ("" if off is not None else (r.stderr.strip()[-120:] or "no output"))
+        rows.append(
+            dict(case=case.name, tool=name, wall_s=r.wall_s, decode_s=decode, rss_mb=r.peak_rss_mb,
+                 offset=off, truth=case.truth, note=note)
+        )  # fmt: skip
+    return rows
+
+
+def _fmt_err(row) -> str:
+    if row.get("offset") is None:
+        return "-"
+    e = abs(row["offset"] - row["truth"]) * 1e3
+    return f"{e:.3f}" if e < 10 else f"{e:.0f}"
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| case | tool | wall s | × decode | align() s | × decode | peak RSS MB | error ms | note |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "wall_s" not in r:
+            lines.append(f"| {r['case']} | {r['tool']} | | | | | | | {r['note']} |")
+            continue
+        lib = f"{r['lib_s']:.2f} | {r['lib_s'] / r['decode_s']:.2f}" if "lib_s" in r else " | "
+        lines.append(
+            f"| {r['case']} | {r['tool']} | {r['wall_s']:.2f} | {r['wall_s'] / r['decode_s']:.2f} | {lib} | "
+            f"{r['rss_mb']:.0f} | {_fmt_err(r)} | {r['note']} |"
+        )
+    return "\n".join(lines)
+
+
+def summary(rows: list[dict]) -> str:
+    out = [
+        "| tool | pairs | total wall s | × syncmm time | within 1 ms | within 20 ms | max RSS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    tools = list(dict.fromkeys(r["tool"] for r in rows))
+    base = sum(r["wall_s"] for r in rows if r["tool"] == "syncmm" and "wall_s" in r)
+    for t in tools:
+        rs = [r for r in rows if r["tool"] == t and "wall_s" in r]
+        if not rs:
+            continue
+        errs = [abs(r["offset"] - r["truth"]) if r.get("offset") is not None else np.inf for r in rs]
+        wall = sum(r["wall_s"] for r in rs)
+        out.append(
+            f"| {t} | {len(rs)} | {wall:.1f} | {wall / base:.1f} | {sum(e <= 1e-3 for e in errs)}/{len(rs)} | "
+            f"{sum(e <= 20e-3 for e in errs)}/{len(rs)} | {max(r['rss_mb'] for r in rs):.0f} |"
+        )
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="two 10-min pairs only")
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-60min", action="store_true")
+    ap.add_argument("--timeout", type=float, default=900)
+    args = ap.parse_args()
+    peers = not args.no_peers and (PEERS / "python").exists() and shutil.which("ffmpeg") is not None
+    if not args.no_peers and not peers:
+        print("peers skipped: run bench/setup_peers.sh (needs the ffmpeg CLI and PyPI)", file=sys.stderr)
+    cases = CASES_10MIN[:2] if args.quick else CASES_10MIN + ([] if args.no_60min else CASES_60MIN)
+    rows: list[dict] = []
+    for c in cases:
+        print(f"[bench_offset] {c.name}", file=sys.stderr, flush=True)
+        rows += bench_case(c, peers, args.timeout)
+    ten = [r for r in rows if r["case"].startswith("c")]
+    hour = [r for r in rows if r["case"].startswith("h")]
+    print("## Offset estimation (syncmm align) vs decode time and peers\n")
+    print("`× decode`: time / the time PyAV alone takes to decode both files one after the other to 16 kHz mono.")
+    print(
+        "Peak RSS: the whole process tree (workers included), as PSS so that pages forked workers share are "
+        "counted once. Error: |estimate - exact truth|.\n"
+    )
+    print(table(rows))
+    if ten:
+        print("\n### 2×10-min pairs, summary\n")
+        print(summary(ten))
+    if hour:
+        print("\n### 60-min pair, summary\n")
+        print(summary(hour))
+
+
+if __name__ == "__main__":
+    main()

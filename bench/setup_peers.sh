@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the peer tools the offset benchmark compares against, in their own environment (never a
+# dependency of syncmm), plus Debian's ffmpeg CLI, which they call.  Idempotent; exits 0 even when
+# something cannot be installed (the benchmark then says which peers it skipped).
+set -u
+cd "$(dirname "$0")"
+if ! command -v ffmpeg >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg) >/dev/null 2>&1 \
+      || echo "setup_peers: could not install ffmpeg; the peers will be skipped" >&2
+  else
+    echo "setup_peers: ffmpeg not on PATH and apt-get not usable; the peers will be skipped" >&2
+  fi
+fi
+if [ ! -x .venv-peers/bin/python ] || [ ! -f .venv-peers/.ok ]; then
+  python3 -m venv .venv-peers && .venv-peers/bin/pip install -q --upgrade pip >/dev/null 2>&1 \
+    && .venv-peers/bin/pip install -q polysync==0.3.0 audalign==1.3.1 audio-offset-finder==0.5.5 syncstart==1.1.1 \
+       >/dev/null 2>&1 && touch .venv-peers/.ok \
+    || echo "setup_peers: could not install the peer tools; they will be skipped" >&2
+fi
+exit 0
