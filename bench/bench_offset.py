@@ -78,8 +78,8 @@ def _parse_peer(name: str, out: str, ref: Path, other: Path) -> float | None:
             return float(json.loads(out.strip().splitlines()[-1])["offset_s"])
         if name.startswith("audio-offset-finder"):
             return float(json.loads(out.strip().splitlines()[-1])["time_offset"])
-        if name.startswith("syncstart"):
-            f, s = re.findall(r"\('(.*)', ([\d.]+)\)", out)[-1]
+        if name.startswith("syncstart"):  # "-q" prints "file_to_cut,seconds" (and exits 1 even then)
+            f, s = re.findall(r"^(.*),([\d.]+)$", out, flags=re.M)[-1]
             return float(s) if Path(f).name == ref.name else -float(s)
     except (IndexError, ValueError, KeyError):
         return None
@@ -106,7 +106,7 @@ def bench_case(case: Case, peers: bool, timeout: float) -> list[dict]:
         r = run(cmd, timeout=timeout, env=env, cwd=str(other.parent))
         for side in other.parent.glob("*.sync.json"):
             side.unlink()
-        off = _parse_peer(name, r.stdout + "\n" + r.stderr, ref, other) if r.returncode == 0 else None
+        off = None if r.timed_out else _parse_peer(name, r.stdout, ref, other)
         note = "timed out" if r.timed_out else ("" if off is not None else (r.stderr.strip()[-120:] or "no output"))
         rows.append(
             dict(case=case.name, tool=name, wall_s=r.wall_s, decode_s=decode, rss_mb=r.peak_rss_mb,

@@ -87,3 +87,35 @@ def lowpass(y: np.ndarray, sr: int, cutoff_hz: float) -> np.ndarray:
     Y = np.fft.rfft(y)
     Y[np.fft.rfftfreq(len(y), 1 / sr) > cutoff_hz] = 0
     return np.fft.irfft(Y, len(y)).astype(np.float32)
+
+
+def speech_timeline(
+    duration_s: float, sr: int, rng: np.random.Generator, clips=(), bed_level: float = 0.1
+) -> np.ndarray:
+    """A long non-repeating 'event': real speech ``clips`` placed at random over a speech-like noise bed.
+
+    Each clip may occur many times, but never with the same neighbours, gains and bed, so any window of
+    a few seconds has one true position.  Without clips, generated speech-like sound only.
+    """
+    y = speech_like(duration_s, sr, rng, level=bed_level)
+    n = len(y)
+    t = int(rng.uniform(0, 1) * sr)
+    while clips and t < n:
+        c = clips[int(rng.integers(len(clips)))]
+        k = min(len(c), n - t)
+        y[t : t + k] += c[:k] * rng.uniform(0.3, 0.9)
+        t += k + int(rng.uniform(0.2, 2.0) * sr)
+    return y
+
+
+def drifted(event: np.ndarray, sr: int, offset_s: float, drift_ppm: float, duration_s: float) -> np.ndarray:
+    """OTHER recorded from ``event`` (REF's timeline, REF starts at 0) by a clock ``drift_ppm`` fast.
+
+    Sample ``j`` of the result is the event at REF time ``offset_s + j / (sr * (1 + d))``, i.e.
+    ``t_OTHER = (t_REF - offset_s) * (1 + d)``: exactly the model syncmm fits.
+    """
+    from .dsp.resample import resample_at
+
+    d = drift_ppm * 1e-6
+    j = np.arange(int(round(duration_s * sr)), dtype=np.float64)
+    return resample_at(event, offset_s * sr + j / (1 + d))

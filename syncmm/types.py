@@ -135,11 +135,66 @@ class SyncResult:
     other_t0: float
     ref_signal_duration_s: float
     other_signal_duration_s: float
+    drift: DriftEstimate | None = None
 
     @property
     def offset_s(self) -> float:
-        return self.estimate.offset_s
+        """``t_REF - t_OTHER`` at OTHER's time zero (from the drift fit when drift was measured)."""
+        return self.drift.offset_s if self.drift is not None else self.estimate.offset_s
+
+    @property
+    def drift_ppm(self) -> float:
+        return self.drift.drift_ppm if self.drift is not None else 0.0
 
     @property
     def confidence(self) -> float:
         return self.estimate.confidence
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One window of the drift measurement.
+
+    ``ref_time_s`` is the window's centre on REF's timeline, ``offset_s`` the local ``t_REF - t_OTHER``,
+    ``confidence`` the window's peak prominence, ``correlation`` its waveform correlation (None when the
+    fine stage was not used), ``used`` whether the drift fit used it.
+    """
+
+    ref_time_s: float
+    offset_s: float
+    confidence: float
+    correlation: float | None
+    used: bool = True
+
+
+@dataclass(frozen=True)
+class Discontinuity:
+    """A jump of the offset: OTHER's continuity breaks at REF time ``ref_time_s`` and resumes, shifted by
+    ``jump_s`` (offset after minus offset before), at REF time ``ref_resume_s``."""
+
+    ref_time_s: float
+    jump_s: float
+    ref_resume_s: float
+
+
+@dataclass(frozen=True)
+class DriftEstimate:
+    """Offset and clock drift fitted to windowed offsets.
+
+    With drift, ``t_OTHER = (t_REF - offset_s) * (1 + drift_ppm * 1e-6)``: ``offset_s`` is the offset at
+    OTHER's time zero, and positive ``drift_ppm`` means OTHER's clock runs fast.
+    """
+
+    offset_s: float
+    drift_ppm: float
+    residual_rms_s: float
+    residual_max_s: float
+    segments: tuple[Segment, ...]
+    discontinuities: tuple[Discontinuity, ...]
+    fit_span: tuple[float, float]  # REF times of the first and last window the fit used
+    n_used: int
+
+    def offset_at(self, ref_time_s: float) -> float:
+        """The local offset ``t_REF - t_OTHER`` at REF time ``ref_time_s``."""
+        d = self.drift_ppm * 1e-6
+        return ref_time_s - (ref_time_s - self.offset_s) * (1 + d)

@@ -20,12 +20,15 @@ import numpy as np
 
 from ..exceptions import DecodeError, SyncmmError
 from ..types import MediaInfo, Signal, SyncResult
+from .drift import estimate_drift
 from .xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, estimate_offset, prepare
 
 StageFn = Callable[[str, float, float | None], None]
 
 #: Above this combined duration (seconds), files are decoded in parallel worker processes.
 PARALLEL_ABOVE_S = 90.0
+#: Drift is measured by default when the overlap is at least this long (seconds).
+DRIFT_MIN_OVERLAP_S = 60.0
 HOP_S = 0.01
 
 
@@ -177,10 +180,28 @@ def _decode_many(
     return out  # type: ignore[return-value]
 
 
-def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, **options) -> SyncResult:
-    est = estimate_offset(
-        ref, oth, sr, t0_x=ref.meta.t0, t0_y=oth.meta.t0, prepared=(ref.prepared, oth.prepared), **options
-    )
+def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, drift: bool | None = None, **options) -> SyncResult:
+    t0x, t0y = ref.meta.t0, oth.meta.t0
+    est = estimate_offset(ref, oth, sr, t0_x=t0x, t0_y=t0y, prepared=(ref.prepared, oth.prepared), **options)
+    drift_est = None
+    if drift or (drift is None and est.overlap_s >= DRIFT_MIN_OVERLAP_S):
+        try:
+            drift_est = estimate_drift(ref, oth, sr, est, t0_x=t0x, t0_y=t0y, prepared=(ref.prepared, oth.prepared))
+        except SyncmmError as e:
+            est = dataclasses.replace(est, warnings=(*est.warnings, f"drift not measured: {e}"))
+        else:
+            if drift_est.discontinuities:
+                where = ", ".join(
+                    f"{d.jump_s * 1e3:+.1f} ms at {d.ref_time_s:.2f} s" for d in drift_est.discontinuities
+                )
+                est = dataclasses.replace(
+                    est,
+                    warnings=(
+                        *est.warnings,
+                        f"offset jumps ({where}); offset and drift fitted to the longest consistent part, "
+                        f"REF {drift_est.fit_span[0]:.1f}-{drift_est.fit_span[1]:.1f} s",
+                    ),
+                )
     return SyncResult(
         ref=ref.info,
         other=oth.info,
@@ -191,6 +212,7 @@ def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, **options) -> 
         other_t0=oth.meta.t0,
         ref_signal_duration_s=ref.duration_s,
         other_signal_duration_s=oth.duration_s,
+        drift=drift_est,
     )
 
 
@@ -206,6 +228,7 @@ def align_many(
     method: str = "xcorr",
     fine_window: float = 30.0,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    drift: bool | None = None,
     parallel: bool | None = None,
     progress: StageFn | None = None,
 ) -> Iterator[SyncResult | SyncmmError]:
@@ -219,7 +242,7 @@ def align_many(
     ref_info = probe(ref)
     options = dict(
         max_offset=max_offset, min_overlap=min_overlap, method=method, fine_window=fine_window,
-        min_confidence=min_confidence,
+        min_confidence=min_confidence, drift=drift,
     )  # fmt: skip
     ref_audio: DecodedAudio | None = None
     try:
@@ -272,6 +295,7 @@ def align(
     method: str = "xcorr",
     fine_window: float = 30.0,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    drift: bool | None = None,
     parallel: bool | None = None,
     progress: StageFn | None = None,
 ) -> SyncResult:
@@ -287,6 +311,10 @@ def align(
         Analysis sample rate in Hz.
     max_offset, min_overlap, method, fine_window, min_confidence
         See :func:`syncmm.estimate_offset`.
+    drift : bool, optional
+        Measure clock drift and discontinuities in windows along the overlap (default: when the overlap
+        is at least 60 s).  Then ``offset_s`` is the fitted offset at OTHER's time zero and
+        ``result.drift`` holds the drift, the windows and the discontinuities.
     parallel : bool, optional
         Decode the two files in parallel worker processes; default: when they are longer than 90 s together.
     progress : callable, optional
@@ -306,7 +334,7 @@ def align(
     (res,) = align_many(
         ref, [other], ref_stream=ref_stream, other_stream=other_stream, sr=sr, max_offset=max_offset,
         min_overlap=min_overlap, method=method, fine_window=fine_window, min_confidence=min_confidence,
-        parallel=parallel, progress=progress,
+        drift=drift, parallel=parallel, progress=progress,
     )  # fmt: skip
     if isinstance(res, SyncmmError):
         raise res

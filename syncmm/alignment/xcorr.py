@@ -25,6 +25,9 @@ from ..types import Features, OffsetEstimate
 #: (see tests/unit/test_xcorr.py and README "Confidence"): unrelated content stays below this.
 DEFAULT_MIN_CONFIDENCE = 0.30
 MIN_DURATION_S = 0.5
+#: OTHER longer than this is also searched in chunks of CHUNK_S (robust to clock drift).
+LONG_S = 300.0
+CHUNK_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,27 @@ def coarse_peak(
     return CoarsePeak(lag1, float(z1), float(z2), lag2, conf), lags, s
 
 
+def _chunked_peak(A, B, min_overlap, lag_range, chunk):
+    """Best coarse peak of up to 4 evenly spread chunks of ``B``; lags refer to ``B``'s start."""
+    n = B.shape[1]
+    starts = np.unique(np.linspace(0, max(0, n - chunk), min(4, max(1, n // chunk))).astype(int))
+    best = None
+    for c0 in starts:
+        c1 = min(n, c0 + chunk)
+        rng = None if lag_range is None else (lag_range[0] - c0, lag_range[1] - c0)
+        try:
+            cp, _, _ = coarse_peak(A, B[:, c0:c1], min(min_overlap, c1 - c0), rng)
+        except AlignmentError:
+            continue
+        cp = CoarsePeak(
+            cp.lag - c0, cp.score, cp.runner_up_score, None if cp.runner_up_lag is None else cp.runner_up_lag - c0,
+            cp.confidence,
+        )  # fmt: skip
+        if best is None or cp.confidence > best[0].confidence:
+            best = (cp, (int(c0), int(c1)))
+    return best
+
+
 def _bandlimited_peak(C: np.ndarray, n: int, tau: float, iters: int = 8) -> tuple[float, float]:
     """Newton iterations for the maximum of the band-limited correlation ``irfft(C, n)`` near ``tau``."""
     k = np.arange(len(C))
@@ -163,18 +187,20 @@ def fine_peak(
     weights: np.ndarray | None = None,
     hop: int = 1,
     phat: bool = False,
+    y_range: tuple[int, int] | None = None,
 ) -> FinePeak | None:
     """Refine ``lag0`` (samples) by waveform cross-correlation within ``±margin`` samples.
 
     ``window`` samples of ``y`` are correlated with ``x``; where the overlap is longer, the window is
-    placed where ``weights`` (per ``hop`` samples of ``y``) is largest.  Returns None when the overlap
-    is too short.
+    placed where ``weights`` (per ``hop`` samples of ``y``) is largest.  ``y_range`` confines the window
+    to those samples of ``y``.  Returns None when the overlap is too short.
     """
     Lx, Ly = len(x), len(y)
     L = int(round(lag0))
-    j_lo, j_hi = max(0, -L + margin), min(Ly, Lx - L - margin)
+    y0, y1 = (0, Ly) if y_range is None else (max(0, y_range[0]), min(Ly, y_range[1]))
+    j_lo, j_hi = max(y0, -L + margin), min(y1, Lx - L - margin)
     if j_hi - j_lo < 4 * margin:  # relax: allow zero padding at the edges
-        j_lo, j_hi = max(0, -L), min(Ly, Lx - L)
+        j_lo, j_hi = max(y0, -L), min(y1, Lx - L)
     W = min(window, j_hi - j_lo)
     if W < 64:
         return None
@@ -346,6 +372,14 @@ def estimate_offset(
         d = t0_y - t0_x  # lag = (offset - t0_x + t0_y) * sr
         lag_range = ((-max_offset + d) * sr / hop - 1, (max_offset + d) * sr / hop + 1)
     cp, _, _ = coarse_peak(Fx.X, Fy.X, int(mo * Fx.rate), lag_range)
+    y_range = None
+    if py.n / sr > LONG_S and cp.confidence < 0.9:
+        # Clock drift smears a whole-file correlation (200 ppm is 0.72 s over an hour, 72 frames): also
+        # try chunks of OTHER, over which the drift is a frame or two, and keep the most prominent peak.
+        best = _chunked_peak(Fx.X, Fy.X, int(mo * Fx.rate), lag_range, int(CHUNK_S * Fx.rate))
+        if best is not None and best[0].confidence > cp.confidence:
+            cp, (c0, c1) = best
+            y_range = (c0 * hop, c1 * hop)
     coarse_lag = cp.lag * hop
     warnings: list[str] = []
     lag = coarse_lag
@@ -354,7 +388,15 @@ def estimate_offset(
     if method != "coarse":
         margin = 3 * hop
         fp = fine_peak(
-            x, y, coarse_lag, margin, int(fine_window * sr), weights=act_y, hop=hop, phat=method == "gcc-phat"
+            x,
+            y,
+            coarse_lag,
+            margin,
+            int(fine_window * sr),
+            weights=act_y,
+            hop=hop,
+            phat=method == "gcc-phat",
+            y_range=y_range,
         )
         if fp is None:
             warnings.append("overlap too short for the waveform stage; coarse estimate only")

@@ -36,6 +36,12 @@ def align_cmd(
         str | None, typer.Option(help="Check: exit 1 unless |offset - expect| <= this (e.g. 40ms).")
     ] = None,
     min_confidence: Annotated[float | None, typer.Option(help="Check: exit 1 if confidence is below this.")] = None,
+    drift: Annotated[
+        bool | None,
+        typer.Option(
+            "--drift/--no-drift", help="Measure clock drift and jumps (default: when the overlap is >= 60 s)."
+        ),
+    ] = None,
     fps: Annotated[str | None, typer.Option(help="Frame rate for times given in frames or timecode.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v info, -vv debug.")] = 0,
@@ -84,7 +90,7 @@ def align_cmd(
     with stderr_progress(not quiet) as progress:
         results = align_many(
             ref, others, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
-            min_overlap=mov, method=method, fine_window=win, progress=progress,
+            min_overlap=mov, method=method, fine_window=win, drift=drift, progress=progress,
         )  # fmt: skip
         for other, res in zip(others, results, strict=False):
             if isinstance(res, SyncmmError):

@@ -72,17 +72,19 @@ def confidence_words(c: float) -> str:
 def result_to_dict(res: SyncResult, status: str = "ok", checks: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report of one aligned pair as a JSON-ready dict."""
     e = res.estimate
+    off = res.offset_s
     ref = _media(res.ref, res.ref_stream, res.ref_t0, res.ref_signal_duration_s)
     oth = _media(res.other, res.other_stream, res.other_t0, res.other_signal_duration_s)
-    kind, plain = plain_action(e.offset_s, res.other.path)
-    argv = ffmpeg_argv(res.ref.path, res.other.path, e.offset_s)
+    kind, plain = plain_action(off, res.other.path)
+    argv = ffmpeg_argv(res.ref.path, res.other.path, off)
     d: dict[str, Any] = {
         "schema": SCHEMA,
         "status": status,
         "ref": ref,
         "other": oth,
-        "offset_s": _r(e.offset_s),
-        "offset_samples": _r(e.offset_samples, 3),
+        "offset_s": _r(off),
+        "offset_samples": _r(off * e.sample_rate, 3),
+        "drift_ppm": _r(res.drift_ppm, 3),
         "analysis_rate": e.sample_rate,
         "confidence": _r(e.confidence, 4),
         "confidence_words": confidence_words(e.confidence),
@@ -96,11 +98,27 @@ def result_to_dict(res: SyncResult, status: str = "ok", checks: dict[str, Any] |
             "duration_s": _r(e.overlap_s),
         },
         kind: plain,
-        "action": action_words(e.offset_s),
+        "action": action_words(off),
         "sign_convention": SIGN_CONVENTION,
         "ffmpeg": argv,
         "ffmpeg_command": shlex.join(argv),
+        "drift": _drift(res),
+        "segments": [
+            {
+                "ref_time_s": _r(g.ref_time_s),
+                "offset_s": _r(g.offset_s),
+                "confidence": _r(g.confidence, 4),
+                "correlation": _r(g.correlation, 4),
+                "used": g.used,
+            }
+            for g in (res.drift.segments if res.drift else ())
+        ],  # fmt: skip
+        "discontinuities": [
+            {"ref_time_s": _r(d.ref_time_s), "jump_s": _r(d.jump_s), "ref_resume_s": _r(d.ref_resume_s)}
+            for d in (res.drift.discontinuities if res.drift else ())
+        ],
         "details": {
+            "single_window_offset_s": _r(e.offset_s),
             "coarse_offset_s": _r(e.coarse_offset_s),
             "fine_correlation": _r(e.fine_correlation, 4),
             "peak_score": _r(e.peak_score, 3),
@@ -115,12 +133,31 @@ def result_to_dict(res: SyncResult, status: str = "ok", checks: dict[str, Any] |
         fps = Fraction(rate)
         d["frames"] = {
             "frame_rate": rate,
-            "offset_frames": _r(e.offset_s * float(fps), 3),
-            "offset_timecode": ("-" if e.offset_s < 0 else "") + format_timecode(abs(e.offset_s), fps),
+            "offset_frames": _r(off * float(fps), 3),
+            "offset_timecode": ("-" if off < 0 else "") + format_timecode(abs(off), fps),
         }
     if checks:
         d["checks"] = checks
     return d
+
+
+DRIFT_MODEL = "t_OTHER = (t_REF - offset_s) * (1 + drift_ppm * 1e-6); drift_ppm > 0: OTHER's clock runs fast"
+
+
+def _drift(res: SyncResult) -> dict[str, Any] | None:
+    d = res.drift
+    if d is None:
+        return None
+    return {
+        "ppm": _r(d.drift_ppm, 3),
+        "offset_s": _r(d.offset_s),
+        "model": DRIFT_MODEL,
+        "residual_rms_s": _r(d.residual_rms_s),
+        "residual_max_s": _r(d.residual_max_s),
+        "windows_used": d.n_used,
+        "windows": len(d.segments),
+        "fit_span": {"ref_start_s": _r(d.fit_span[0]), "ref_end_s": _r(d.fit_span[1])},
+    }
 
 
 def error_entry(ref: str, other: str, exit_code: int, message: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from ..timefmt import format_duration
 FORMATS = ("text", "json", "jsonl", "csv")
 CSV_COLUMNS = (
     "ref", "other", "status", "offset_s", "offset_samples", "analysis_rate", "confidence", "method",
-    "overlap_s", "action", "exit_code", "error",
+    "overlap_s", "action", "exit_code", "error", "drift_ppm", "discontinuities",
 )  # fmt: skip
 
 
@@ -40,6 +40,18 @@ def _text_one(d: dict[str, Any]) -> str:
     if "frames" in d:
         f = d["frames"]
         lines.append(f"            {f['offset_frames']:+.2f} frames at {f['frame_rate']} fps ({f['offset_timecode']})")
+    dr = d.get("drift")
+    if dr:
+        fast = "fast" if dr["ppm"] >= 0 else "slow"
+        lines.append(
+            f"drift       {dr['ppm']:+.2f} ppm (OTHER's clock runs {fast}: {abs(dr['ppm']) * 3.6:.1f} ms per hour), "
+            f"residual {dr['residual_rms_s'] * 1e3:.3f} ms rms over {dr['windows_used']}/{dr['windows']} windows"
+        )
+    for j in d.get("discontinuities", []):
+        lines.append(
+            f"jump        {j['jump_s'] * 1e3:+.1f} ms: OTHER breaks at REF {j['ref_time_s']:.2f} s, "
+            f"resumes at REF {j['ref_resume_s']:.2f} s"
+        )
     lines += [
         f"confidence  {d['confidence']:.2f} ({d['confidence_words']})",
         f"overlap     {format_duration(d['overlap']['duration_s'])}",
@@ -72,6 +84,8 @@ def _csv_rows(entries: Iterable[dict[str, Any]]) -> str:
                 "action": d.get("action", ""),
                 "exit_code": d.get("exit_code", 0),
                 "error": d.get("error", ""),
+                "drift_ppm": d.get("drift_ppm", ""),
+                "discontinuities": len(d.get("discontinuities", [])) if "offset_s" in d else "",
             }
         )
     return buf.getvalue()

@@ -214,3 +214,63 @@ def test_console_script_pipes_json(files):
         [*exe, "align", str(files / "ref.flac"), str(files / "nope.wav")], capture_output=True, text=True
     )
     assert p.returncode == 3 and p.stdout == "" and p.stderr.count("\n") == 1
+
+
+def test_video_reports_frames_and_timecode(tmp_path):
+    """A camera file (H.264 + AAC): the report adds the offset in frames at the video's rational rate."""
+    sr = 48000
+    base = speech_like(20.0, sr, np.random.default_rng(5))
+    cam = tmp_path / "cam.mp4"
+    with av.open(str(cam), "w") as c:
+        v = c.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        a = c.add_stream("aac", rate=sr)
+        a.layout = "mono"
+        for i in range(25 * 8):
+            fr = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i % 255, np.uint8), format="rgb24")
+            for p in v.encode(fr):
+                c.mux(p)
+        for p in v.encode(None):
+            c.mux(p)
+        y = excerpt(base, sr, 2.0, 8.0)
+        res = av.AudioResampler(format="fltp", layout="mono", rate=sr, frame_size=1024)
+        af = av.AudioFrame.from_ndarray(y[None], format="fltp", layout="mono")
+        af.sample_rate, af.pts = sr, 0
+        for f in [*res.resample(af), *res.resample(None)]:
+            for p in a.encode(f):
+                c.mux(p)
+        for p in a.encode(None):
+            c.mux(p)
+    rec = tmp_path / "rec.wav"
+    write_audio(rec, excerpt(base, sr, 3.2, 12.0), sr)
+    r = run("align", cam, rec, "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["offset_s"] == pytest.approx(1.2, abs=1e-3)
+    assert d["ref"]["video"]["frame_rate"] == "25/1"
+    assert d["frames"]["offset_frames"] == pytest.approx(30.0, abs=0.05)
+    assert d["frames"]["offset_timecode"] == "00:00:01:05"
+    r = run("align", cam, rec)
+    assert "30.00 frames at 25/1 fps" in r.stdout
+
+
+def test_drift_in_reports(tmp_path):
+    """Overlap >= 60 s: drift is measured by default and reported; --no-drift turns it off."""
+    from syncmm.synth import drifted
+
+    base = speech_like(100.0, SR, np.random.default_rng(21))
+    write_audio(tmp_path / "ref.flac", base, SR)
+    write_audio(tmp_path / "oth.flac", drifted(base, SR, 4.5, 150.0, 90.0), SR)
+    r = run("align", tmp_path / "ref.flac", tmp_path / "oth.flac", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["drift_ppm"] == pytest.approx(150.0, abs=2.0)
+    assert d["offset_s"] == pytest.approx(4.5, abs=1e-3)
+    assert d["drift"]["windows_used"] >= 5 and len(d["segments"]) == d["drift"]["windows"]
+    assert d["discontinuities"] == []
+    assert "t_OTHER = (t_REF - offset_s)" in d["drift"]["model"]
+    r = run("align", tmp_path / "ref.flac", tmp_path / "oth.flac")
+    assert "drift       +150" in r.stdout or "drift       +149" in r.stdout
+    r = run("align", tmp_path / "ref.flac", tmp_path / "oth.flac", "--no-drift", "-f", "json")
+    d = json.loads(r.stdout)
+    assert d["drift"] is None and d["drift_ppm"] == 0.0 and d["segments"] == []

@@ -1,0 +1,389 @@
+"""Clock drift and discontinuities: offsets measured in windows along the overlap, a robust line fit.
+
+Model (README "Drift"): ``t_OTHER = (t_REF - offset_s) * (1 + d)`` with ``d = drift_ppm * 1e-6``, so the
+local offset at REF time ``t`` is ``o(t) = t - t_OTHER = offset_s * (1 + d) - d * t``: a line of slope
+``-d``.  Windows whose offset jumps away from their neighbours split the overlap into consistent runs;
+the line is fitted (Theil-Sen) to the longest run and every jump is reported as a discontinuity, located
+to a frame (10 ms) by the onset features on both sides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..exceptions import AlignmentError, ParameterError
+from ..types import Discontinuity, DriftEstimate, OffsetEstimate, Segment
+from .xcorr import Prepared, coarse_peak, fine_peak, prepare
+
+#: Windows with a peak prominence below this are gaps (silence, noise), not evidence.
+MIN_WINDOW_CONFIDENCE = 0.25
+
+
+def measure_segments(
+    x,
+    y,
+    sr: int,
+    px: Prepared,
+    py: Prepared,
+    lag0: float,
+    *,
+    t0_x: float = 0.0,
+    t0_y: float = 0.0,
+    window_s: float = 10.0,
+    step_s: float | None = None,
+    search_s: float | None = None,
+    max_windows: int = 80,
+    drift_ppm: float | None = 0.0,
+) -> list[Segment]:
+    """Measure the local offset in windows of OTHER along its overlap with REF.
+
+    Parameters
+    ----------
+    x, y : array-like [shape=(n,)], [shape=(m,)]
+        REF and OTHER samples (anything with ``len()`` and slicing: only short windows are read).
+    sr : int
+        Their sample rate.
+    px, py : Prepared
+        Their coarse features (:func:`syncmm.alignment.xcorr.prepare`).
+    lag0 : float
+        Global lag ``i_ref - j_other`` in samples (from :func:`estimate_offset`).
+    t0_x, t0_y : float
+        Timeline starts, as in :func:`estimate_offset`.
+    window_s : float
+        Window length (seconds of OTHER).
+    step_s : float, optional
+        Window spacing; default: the overlap split into at most ``max_windows`` windows, at least ``window_s``.
+    search_s : float, optional
+        How far (seconds) a window's offset may stray from the global one; default covers 300 ppm over the
+        overlap plus 0.5 s.
+    max_windows : int
+        Upper bound on the number of windows.
+    drift_ppm : float or None
+        Drift to compensate in the fine stage: each window of OTHER is resampled onto REF's clock first,
+        so that it does not smear over the window (200 ppm is 2 ms over 10 s).  None: coarse stage only.
+
+    Returns
+    -------
+    list of Segment
+        Every window, ``used=False`` where it holds no reliable evidence (silence, noise, no match).
+    """
+    if window_s <= 0:
+        raise ParameterError("window_s must be > 0")
+    Fx, Fy = px.features.X, py.features.X
+    rate = px.features.rate
+    hop = int(round(sr / rate))
+    ell = lag0 / hop  # frames
+    k_lo = max(0, int(np.ceil(-ell)))
+    k_hi = min(Fy.shape[1], int(np.floor(Fx.shape[1] - ell)))
+    Wf = int(round(window_s * rate))
+    overlap_f = k_hi - k_lo
+    if overlap_f < Wf:
+        return []
+    step_f = max(Wf, int(round(step_s * rate)) if step_s else int(np.ceil(overlap_f / max_windows)))
+    R = int(round((search_s if search_s is not None else 300e-6 * overlap_f / rate + 0.5) * rate))
+    act = py.activity
+    act_ref = float(np.median(act[act > 0])) if (act > 0).any() else 0.0
+    segs: list[Segment] = []
+    starts = list(range(k_lo, k_hi - Wf + 1, step_f))
+    for k0 in starts:
+        if act[k0 : k0 + Wf].mean() < 0.1 * act_ref:
+            continue  # silence in OTHER: a gap, not evidence
+        a = max(0, int(np.floor(k0 + ell)) - R)
+        b = min(Fx.shape[1], int(np.ceil(k0 + ell)) + Wf + R)
+        if b - a < Wf:
+            continue
+        try:
+            cp, _, _ = coarse_peak(Fx[:, a:b], Fy[:, k0 : k0 + Wf], Wf)
+        except AlignmentError:
+            cp = None
+        if cp is None or cp.confidence < MIN_WINDOW_CONFIDENCE or min(cp.lag, b - a - Wf - cp.lag) < 3:
+            # nothing near the expected offset (or only at the edge of the search): after a jump (an edit,
+            # a dropout) the offset can be anywhere, so search the whole of REF for this window
+            try:
+                cp, _, _ = coarse_peak(Fx, Fy[:, k0 : k0 + Wf], Wf)
+            except AlignmentError:
+                continue
+            a = 0
+        local = (a + cp.lag - k0) * hop  # samples, at the window's centre: i_ref - j_other
+        centre = k0 * hop + Wf * hop / 2
+        corr = None
+        if cp.confidence >= MIN_WINDOW_CONFIDENCE and drift_ppm is not None:
+            fine = _fine_compensated(x, y, centre, local, Wf * hop, 3 * hop, drift_ppm * 1e-6)
+            if fine is not None:
+                local, corr = fine
+        segs.append(
+            Segment(
+                ref_time_s=float(t0_x + (centre + local) / sr),
+                offset_s=float(local / sr + t0_x - t0_y),
+                confidence=float(cp.confidence),
+                correlation=None if corr is None else float(corr),
+                used=cp.confidence >= MIN_WINDOW_CONFIDENCE,
+            )
+        )
+    return segs
+
+
+def _fine_compensated(x, y, jc: float, lag: float, W: int, margin: int, d: float) -> tuple[float, float] | None:
+    """Fine lag at OTHER sample ``jc`` after resampling OTHER's window onto REF's clock (drift ``d``)."""
+    from ..dsp.resample import DEFAULT_HALF, resample_at
+
+    M = W
+    pad = DEFAULT_HALF + 2 + int(abs(d) * M) + 1
+    j_a = int(np.floor(jc - M / 2 * (1 + d))) - pad
+    j_b = int(np.ceil(jc + M / 2 * (1 + d))) + pad
+    seg = np.zeros(j_b - j_a, np.float32)
+    s0, s1 = max(j_a, 0), min(j_b, len(y))
+    if s1 - s0 < M // 2:
+        return None
+    seg[s0 - j_a : s1 - j_a] = y[s0:s1]
+    m = np.arange(M, dtype=np.float64)
+    y_local = resample_at(seg, jc + (m - M / 2) * (1 + d) - j_a)  # on REF's clock, centred on jc
+    i_c = jc + lag  # REF sample of OTHER's sample jc (coarse)
+    fp = fine_peak(x, y_local, i_c - M / 2, margin, M)
+    if fp is None or fp.at_edge or fp.correlation < 0.02:
+        return None
+    return fp.lag + M / 2 - jc, fp.correlation
+
+
+def theil_sen(t: np.ndarray, o: np.ndarray) -> tuple[float, float]:
+    """Median-of-pairwise-slopes line fit ``o = a + b t``; returns ``(a, b)``."""
+    t = np.asarray(t, np.float64)
+    o = np.asarray(o, np.float64)
+    if len(t) == 1:
+        return float(o[0]), 0.0
+    i, j = np.triu_indices(len(t), 1)
+    dt = t[j] - t[i]
+    ok = np.abs(dt) > 1e-9
+    b = float(np.median((o[j] - o[i])[ok] / dt[ok])) if ok.any() else 0.0
+    a = float(np.median(o - b * t))
+    return a, b
+
+
+def _runs(t: np.ndarray, o: np.ndarray, jump_s: float) -> list[np.ndarray]:
+    """Split consecutive measurements where the offset jumps by more than the drift explains."""
+    if len(t) < 2:
+        return [np.arange(len(t))]
+    d = np.diff(o)
+    dt = np.diff(t)
+    slope = float(np.median(d / np.where(dt > 0, dt, np.inf)))
+    dev = d - slope * dt
+    mad = float(np.median(np.abs(dev - np.median(dev)))) * 1.4826
+    thr = max(jump_s, 6 * mad)
+    cuts = np.flatnonzero(np.abs(dev) > thr) + 1
+    return np.split(np.arange(len(t)), cuts)
+
+
+def _changepoints_wave(x, y, sr, line_a, line_b, t_lo, t_hi, t0_x, t0_y, frame_s=0.01):
+    """REF times where OTHER stops matching under offset line A and starts matching under line B.
+
+    Each line ``(a, b)`` gives the local offset ``a + b t``; OTHER is resampled onto REF's samples under
+    each, and the normalised waveform correlation per 10-ms frame says where each one holds.  Frames
+    without signal are neutral (no evidence either way).
+    """
+    from ..dsp.resample import resample_at
+
+    i_lo = max(0, int((t_lo - t0_x) * sr))
+    i_hi = min(len(x), int((t_hi - t0_x) * sr))
+    if i_hi - i_lo < 2 * sr * frame_s:
+        mid = (t_lo + t_hi) / 2
+        return mid, mid
+    xs = np.asarray(x[i_lo:i_hi], np.float64)
+    t = t0_x + np.arange(i_lo, i_hi) / sr
+    hop = int(sr * frame_s)
+    nf = len(xs) // hop
+    scores = []
+    for a, b in (line_a, line_b):
+        pos = (t - (a + b * t) - t0_y) * sr  # OTHER sample of each REF sample
+        j_lo = max(0, int(np.floor(pos.min())) - 64)
+        j_hi = min(len(y), int(np.ceil(pos.max())) + 64)
+        if j_hi <= j_lo:
+            scores.append(np.full(nf, 0.0))
+            continue
+        ys = resample_at(np.asarray(y[j_lo:j_hi], np.float64), pos - j_lo).astype(np.float64)
+        xf = xs[: nf * hop].reshape(nf, hop)
+        yf = ys[: nf * hop].reshape(nf, hop)
+        ex, ey = (xf * xf).sum(1), (yf * yf).sum(1)
+        c = (xf * yf).sum(1) / np.sqrt(ex * ey + 1e-30)
+        quiet = (ex < 1e-7 * hop) | (ey < 1e-7 * hop)
+        scores.append(np.where(quiet, 0.5, c))
+    sa, sb = scores
+    end_a = int(np.argmax(np.concatenate([[0.0], np.cumsum(sa - 0.5)])))
+    start_b = nf - int(np.argmax(np.concatenate([[0.0], np.cumsum((sb - 0.5)[::-1])])))
+    start_b = max(start_b, end_a)
+    return t0_x + (i_lo + end_a * hop) / sr, t0_x + (i_lo + start_b * hop) / sr
+
+
+def _changepoints(px: Prepared, py: Prepared, sr: int, lag_a: float, lag_b: float, f_lo: int, f_hi: int):
+    """REF frames where the match with lag A ends and the match with lag B begins (lags in frames)."""
+    Fx, Fy = px.features.X, py.features.X
+    f = np.arange(max(0, f_lo), min(Fx.shape[1], f_hi))
+
+    def score(lag: float) -> np.ndarray:
+        g = np.round(f - lag).astype(int)
+        ok = (g >= 0) & (g < Fy.shape[1])
+        s = np.zeros(len(f))
+        s[ok] = np.einsum("ij,ij->j", Fx[:, f[ok]], Fy[:, g[ok]])
+        return s
+
+    sa, sb = score(lag_a), score(lag_b)
+    if len(f) == 0:
+        return f_lo, f_lo
+    # A matches before its end: the cumulative sum of (s_A - level) rises while A matches, then falls
+    half = len(f) // 4 or 1
+    th_a = 0.5 * max(float(np.mean(sa[:half])), 1e-9)
+    th_b = 0.5 * max(float(np.mean(sb[-half:])), 1e-9)
+    end_a = int(np.argmax(np.concatenate([[0.0], np.cumsum(sa - th_a)])))
+    start_b = len(f) - int(np.argmax(np.concatenate([[0.0], np.cumsum((sb - th_b)[::-1])])))
+    return int(f[0]) + end_a, int(f[0]) + max(start_b, end_a)
+
+
+def fit_drift(
+    segments: list[Segment],
+    px: Prepared,
+    py: Prepared,
+    sr: int,
+    *,
+    t0_x: float = 0.0,
+    t0_y: float = 0.0,
+    jump_s: float = 0.005,
+    window_s: float = 10.0,
+    locate: bool = True,
+    x=None,
+    y=None,
+) -> DriftEstimate:
+    """Fit offset and drift to the longest consistent run of segments and locate the jumps between runs.
+
+    Parameters
+    ----------
+    segments : list of Segment
+        From :func:`measure_segments`.
+    px, py : Prepared
+        Coarse features of REF and OTHER (used to locate discontinuities to a frame).
+    sr : int
+        Sample rate the features were made at.
+    t0_x, t0_y : float
+        Timeline starts.
+    jump_s : float
+        Smallest offset jump between neighbouring windows that counts as a discontinuity.
+    window_s : float
+        The windows' length (bounds the search for where a jump happens).
+    locate : bool
+        Locate each discontinuity (otherwise: midway between the windows around it): to 10 ms by the
+        waveforms when ``x`` and ``y`` are given, else to a frame of the onset features.
+    x, y : array-like, optional
+        REF and OTHER samples (anything with ``len()`` and slicing).
+
+    Returns
+    -------
+    DriftEstimate
+
+    Raises
+    ------
+    AlignmentError
+        Fewer than two usable windows.
+    """
+    use = [s for s in segments if s.used]
+    if len(use) < 2:
+        raise AlignmentError("too few windows with usable content to measure drift")
+    t = np.array([s.ref_time_s for s in use])
+    o = np.array([s.offset_s for s in use])
+    order = np.argsort(t)
+    t, o = t[order], o[order]
+    use = [use[i] for i in order]
+    runs = _runs(t, o, jump_s)
+    if len(runs) > 1:
+        # a lone window that disagrees with both neighbours is an outlier (a repeated sound matched
+        # elsewhere), not two jumps: drop it and split again
+        keep = np.concatenate([r for r in runs if len(r) > 1] or [np.arange(len(t))])
+        t, o = t[keep], o[keep]
+        use = [use[i] for i in keep]
+        runs = _runs(t, o, jump_s)
+    best = max(runs, key=lambda r: (t[r[-1]] - t[r[0]], len(r)))
+    a, b = theil_sen(t[best], o[best])
+    d = -b
+    res = o[best] - (a + b * t[best])
+    rate = px.features.rate
+    hop = sr / rate
+    discs = []
+    for r1, r2 in zip(runs[:-1], runs[1:], strict=True):
+        a1 = float(np.median(o[r1] - b * t[r1]))
+        a2 = float(np.median(o[r2] - b * t[r2]))
+        t_a, t_b = t[r1[-1]], t[r2[0]]
+        # local offset o(t) -> lag in frames at REF frame f: lag = (o(t) - t0_x + t0_y) * rate
+        lag_a = (a1 + b * (t_a + t_b) / 2 - t0_x + t0_y) * rate
+        lag_b = (a2 + b * (t_a + t_b) / 2 - t0_x + t0_y) * rate
+        f_lo = int(((t_a - window_s / 2) - t0_x) * rate)
+        f_hi = int(((t_b + window_s / 2) - t0_x) * rate)
+        if locate and x is not None and y is not None:
+            t_end, t_res = _changepoints_wave(
+                x, y, sr, (a1, b), (a2, b), t_a - window_s / 2, t_b + window_s / 2, t0_x, t0_y
+            )
+        elif locate:
+            end_a, start_b = _changepoints(px, py, sr, lag_a, lag_b, f_lo, f_hi)
+            t_end, t_res = t0_x + end_a * hop / sr, t0_x + start_b * hop / sr
+        else:
+            t_end = t_res = (t_a + t_b) / 2
+        discs.append(Discontinuity(ref_time_s=float(t_end), jump_s=float(a2 - a1), ref_resume_s=float(t_res)))
+    in_fit = {id(use[i]) for i in best}
+    out_segments = tuple(
+        Segment(s.ref_time_s, s.offset_s, s.confidence, s.correlation, used=id(s) in in_fit)
+        for s in sorted(segments, key=lambda s: s.ref_time_s)
+    )
+    return DriftEstimate(
+        offset_s=float(a / (1 + d)),
+        drift_ppm=float(d * 1e6),
+        residual_rms_s=float(np.sqrt(np.mean(res**2))),
+        residual_max_s=float(np.max(np.abs(res))),
+        segments=out_segments,
+        discontinuities=tuple(discs),
+        fit_span=(float(t[best[0]]), float(t[best[-1]])),
+        n_used=len(best),
+    )
+
+
+def estimate_drift(
+    x,
+    y,
+    sr: int,
+    estimate: OffsetEstimate,
+    *,
+    t0_x: float = 0.0,
+    t0_y: float = 0.0,
+    prepared: tuple[Prepared, Prepared] | None = None,
+    window_s: float = 10.0,
+) -> DriftEstimate:
+    """Offset, clock drift and discontinuities of OTHER ``y`` against REF ``x``.
+
+    Parameters
+    ----------
+    x, y : array-like
+        REF and OTHER at ``sr`` (arrays, or anything with ``len()`` and slicing when ``prepared`` is given).
+    sr : int
+        Sample rate.
+    estimate : OffsetEstimate
+        The global estimate (:func:`syncmm.estimate_offset`) the windows start from.
+    t0_x, t0_y : float
+        Timeline starts.
+    prepared : (Prepared, Prepared), optional
+        Coarse features of ``x`` and ``y`` if already computed.
+    window_s : float
+        Window length in seconds.
+
+    Returns
+    -------
+    DriftEstimate
+
+    Raises
+    ------
+    AlignmentError
+        Fewer than two windows with usable content.
+    """
+    px, py = prepared if prepared is not None else (prepare(x, sr, "REF"), prepare(y, sr, "OTHER"))
+    lag = (estimate.offset_s - t0_x + t0_y) * sr
+    kw = dict(t0_x=t0_x, t0_y=t0_y, window_s=window_s)
+    # pass 1: onset envelopes only (about 1 ms per window), enough for the drift to a few ppm
+    coarse = measure_segments(x, y, sr, px, py, lag, drift_ppm=None, **kw)
+    first = fit_drift(coarse, px, py, sr, jump_s=0.02, locate=False, **kw)
+    # pass 2: waveforms, each window resampled onto REF's clock with that drift
+    fine = measure_segments(x, y, sr, px, py, lag, drift_ppm=first.drift_ppm, **kw)
+    return fit_drift(fine, px, py, sr, x=x, y=y, **kw)

@@ -1,0 +1,1 @@
+"""Signal-processing helpers shared by the layers (no I/O)."""
