@@ -17,6 +17,8 @@ from .xcorr import Prepared, coarse_peak, fine_peak, prepare
 
 #: Windows with a peak prominence below this are gaps (silence, noise), not evidence.
 MIN_WINDOW_CONFIDENCE = 0.25
+#: Seconds of each window that the waveform stage correlates.
+FINE_S = 3.0
 
 
 def measure_segments(
@@ -104,11 +106,16 @@ def measure_segments(
             except AlignmentError:
                 continue
             a = 0
-        local = (a + cp.lag - k0) * hop  # samples, at the window's centre: i_ref - j_other
+        local = (a + cp.lag - k0) * hop  # samples: i_ref - j_other (the onset stage sees no drift in a window)
         centre = k0 * hop + Wf * hop / 2
         corr = None
         if cp.confidence >= MIN_WINDOW_CONFIDENCE and drift_ppm is not None:
-            fine = _fine_compensated(x, y, centre, local, Wf * hop, 3 * hop, drift_ppm * 1e-6)
+            # the waveform stage needs only a few seconds: take the most active part of the window
+            Ff = min(Wf, int(FINE_S * rate))
+            c = np.concatenate([[0.0], np.cumsum(act[k0 : k0 + Wf], dtype=np.float64)])
+            f0 = int(np.argmax(c[Ff:] - c[: len(c) - Ff]))
+            centre = (k0 + f0) * hop + Ff * hop / 2
+            fine = _fine_compensated(x, y, centre, local, Ff * hop, 3 * hop, drift_ppm * 1e-6)
             if fine is not None:
                 local, corr = fine
         segs.append(
@@ -125,10 +132,11 @@ def measure_segments(
 
 def _fine_compensated(x, y, jc: float, lag: float, W: int, margin: int, d: float) -> tuple[float, float] | None:
     """Fine lag at OTHER sample ``jc`` after resampling OTHER's window onto REF's clock (drift ``d``)."""
-    from ..dsp.resample import DEFAULT_HALF, resample_at
+    from ..dsp.resample import resample_at
 
+    half = 16
     M = W
-    pad = DEFAULT_HALF + 2 + int(abs(d) * M) + 1
+    pad = half + 2 + int(abs(d) * M) + 1
     j_a = int(np.floor(jc - M / 2 * (1 + d))) - pad
     j_b = int(np.ceil(jc + M / 2 * (1 + d))) + pad
     seg = np.zeros(j_b - j_a, np.float32)
@@ -137,7 +145,7 @@ def _fine_compensated(x, y, jc: float, lag: float, W: int, margin: int, d: float
         return None
     seg[s0 - j_a : s1 - j_a] = y[s0:s1]
     m = np.arange(M, dtype=np.float64)
-    y_local = resample_at(seg, jc + (m - M / 2) * (1 + d) - j_a)  # on REF's clock, centred on jc
+    y_local = resample_at(seg, jc + (m - M / 2) * (1 + d) - j_a, half=half)  # on REF's clock, centred on jc
     i_c = jc + lag  # REF sample of OTHER's sample jc (coarse)
     fp = fine_peak(x, y_local, i_c - M / 2, margin, M)
     if fp is None or fp.at_edge or fp.correlation < 0.02:

@@ -122,8 +122,19 @@ def _mp_context():
     return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
+def _prewarm_drift() -> None:
+    """Import and load the compiled resampling kernel (numba) that the drift stage uses."""
+    from ..dsp.resample import resample_at
+
+    resample_at(np.zeros(64, np.float32), np.arange(8, dtype=np.float64))
+
+
 def _decode_many(
-    jobs: Sequence[tuple[str, MediaInfo, int | None, str]], sr: int, parallel: bool, progress: StageFn | None
+    jobs: Sequence[tuple[str, MediaInfo, int | None, str]],
+    sr: int,
+    parallel: bool,
+    progress: StageFn | None,
+    prewarm: Callable[[], None] | None = None,
 ) -> list[DecodedAudio | SyncmmError]:
     """Decode several files (in parallel processes if ``parallel``); errors are returned, not raised."""
     out: list[DecodedAudio | SyncmmError | None] = [None] * len(jobs)
@@ -145,6 +156,8 @@ def _decode_many(
             proc.start()
             child.close()
             pending[parent] = (i, proc)
+        if prewarm is not None:
+            prewarm()  # the parent is idle while the workers decode
         while pending:
             for conn in wait(list(pending)):
                 i, proc = pending[conn]
@@ -258,7 +271,7 @@ def align_many(
             if use_workers is None:
                 total = sum(j[1].duration_s or 0.0 for j in jobs)
                 use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and len(jobs) > 1
-            decoded = _decode_many(jobs, sr, use_workers, progress)
+            decoded = _decode_many(jobs, sr, use_workers, progress, None if drift is False else _prewarm_drift)
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
                     for d in decoded[1:]:
