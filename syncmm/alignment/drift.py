@@ -34,8 +34,9 @@ def measure_segments(
     window_s: float = 10.0,
     step_s: float | None = None,
     search_s: float | None = None,
-    max_windows: int = 80,
+    max_windows: int = 40,
     drift_ppm: float | None = 0.0,
+    cache: dict | None = None,
 ) -> list[Segment]:
     """Measure the local offset in windows of OTHER along its overlap with REF.
 
@@ -63,6 +64,8 @@ def measure_segments(
     drift_ppm : float or None
         Drift to compensate in the fine stage: each window of OTHER is resampled onto REF's clock first,
         so that it does not smear over the window (200 ppm is 2 ms over 10 s).  None: coarse stage only.
+    cache : dict, optional
+        Onset-stage results per window, filled by one call and reused by the next (same windows).
 
     Returns
     -------
@@ -90,26 +93,18 @@ def measure_segments(
     for k0 in starts:
         if act[k0 : k0 + Wf].mean() < 0.1 * act_ref:
             continue  # silence in OTHER: a gap, not evidence
-        a = max(0, int(np.floor(k0 + ell)) - R)
-        b = min(Fx.shape[1], int(np.ceil(k0 + ell)) + Wf + R)
-        if b - a < Wf:
-            continue
-        try:
-            cp, _, _ = coarse_peak(Fx[:, a:b], Fy[:, k0 : k0 + Wf], Wf)
-        except AlignmentError:
-            cp = None
-        if cp is None or cp.confidence < MIN_WINDOW_CONFIDENCE or min(cp.lag, b - a - Wf - cp.lag) < 3:
-            # nothing near the expected offset (or only at the edge of the search): after a jump (an edit,
-            # a dropout) the offset can be anywhere, so search the whole of REF for this window
-            try:
-                cp, _, _ = coarse_peak(Fx, Fy[:, k0 : k0 + Wf], Wf)
-            except AlignmentError:
+        if cache is not None and k0 in cache:
+            local, conf = cache[k0]
+        else:
+            found = _coarse_window(Fx, Fy, k0, Wf, ell, R)
+            if found is None:
                 continue
-            a = 0
-        local = (a + cp.lag - k0) * hop  # samples: i_ref - j_other (the onset stage sees no drift in a window)
+            local, conf = found[0] * hop, found[1]  # samples: i_ref - j_other (no drift within a window)
+            if cache is not None:
+                cache[k0] = (local, conf)
         centre = k0 * hop + Wf * hop / 2
         corr = None
-        if cp.confidence >= MIN_WINDOW_CONFIDENCE and drift_ppm is not None:
+        if conf >= MIN_WINDOW_CONFIDENCE and drift_ppm is not None:
             # the waveform stage needs only a few seconds: take the most active part of the window
             Ff = min(Wf, int(FINE_S * rate))
             c = np.concatenate([[0.0], np.cumsum(act[k0 : k0 + Wf], dtype=np.float64)])
@@ -122,12 +117,33 @@ def measure_segments(
             Segment(
                 ref_time_s=float(t0_x + (centre + local) / sr),
                 offset_s=float(local / sr + t0_x - t0_y),
-                confidence=float(cp.confidence),
+                confidence=float(conf),
                 correlation=None if corr is None else float(corr),
-                used=cp.confidence >= MIN_WINDOW_CONFIDENCE,
+                used=conf >= MIN_WINDOW_CONFIDENCE,
             )
         )
     return segs
+
+
+def _coarse_window(Fx, Fy, k0: int, Wf: int, ell: float, R: int) -> tuple[float, float] | None:
+    """Onset-envelope lag (frames, ``i_ref - j_other``) and confidence of OTHER's window at frame ``k0``."""
+    a = max(0, int(np.floor(k0 + ell)) - R)
+    b = min(Fx.shape[1], int(np.ceil(k0 + ell)) + Wf + R)
+    cp = None
+    if b - a >= Wf:
+        try:
+            cp, _, _ = coarse_peak(Fx[:, a:b], Fy[:, k0 : k0 + Wf], Wf)
+        except AlignmentError:
+            cp = None
+    if cp is None or cp.confidence < MIN_WINDOW_CONFIDENCE or min(cp.lag, b - a - Wf - cp.lag) < 3:
+        # nothing near the expected offset (or only at the edge of the search): after a jump (an edit,
+        # a dropout) the offset can be anywhere, so search the whole of REF for this window
+        try:
+            cp, _, _ = coarse_peak(Fx, Fy[:, k0 : k0 + Wf], Wf)
+        except AlignmentError:
+            return None
+        a = 0
+    return a + cp.lag - k0, cp.confidence
 
 
 def _fine_compensated(x, y, jc: float, lag: float, W: int, margin: int, d: float) -> tuple[float, float] | None:
@@ -389,9 +405,10 @@ def estimate_drift(
     px, py = prepared if prepared is not None else (prepare(x, sr, "REF"), prepare(y, sr, "OTHER"))
     lag = (estimate.offset_s - t0_x + t0_y) * sr
     kw = dict(t0_x=t0_x, t0_y=t0_y, window_s=window_s)
+    cache: dict = {}
     # pass 1: onset envelopes only (about 1 ms per window), enough for the drift to a few ppm
-    coarse = measure_segments(x, y, sr, px, py, lag, drift_ppm=None, **kw)
+    coarse = measure_segments(x, y, sr, px, py, lag, drift_ppm=None, cache=cache, **kw)
     first = fit_drift(coarse, px, py, sr, jump_s=0.02, locate=False, **kw)
     # pass 2: waveforms, each window resampled onto REF's clock with that drift
-    fine = measure_segments(x, y, sr, px, py, lag, drift_ppm=first.drift_ppm, **kw)
+    fine = measure_segments(x, y, sr, px, py, lag, drift_ppm=first.drift_ppm, cache=cache, **kw)
     return fit_drift(fine, px, py, sr, x=x, y=y, **kw)

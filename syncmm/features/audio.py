@@ -69,15 +69,17 @@ def onset_bands(
     n_frames = max(1, int(np.ceil(len(y) / hop)))
     M = _band_matrix(sr, n_fft, n_bands, fmin)
     win = np.hanning(n_fft + 1)[:-1].astype(np.float32)
-    pad = np.zeros(n_frames * hop + n_fft - len(y), np.float32)
-    yp = np.concatenate([np.asarray(y, np.float32), pad])
-    frames_view = np.lib.stride_tricks.sliding_window_view(yp, n_fft)[::hop][:n_frames]
 
     from scipy import fft as sfft
 
     E = np.empty((n_bands, n_frames), np.float32)
     for a in range(0, n_frames, chunk_frames):
-        fr = frames_view[a : a + chunk_frames] * win
+        # frame the chunk in place (no padded copy of the whole signal: that would double the memory)
+        k = min(chunk_frames, n_frames - a)
+        seg = np.asarray(y[a * hop : (a + k - 1) * hop + n_fft], np.float32)
+        if len(seg) < (k - 1) * hop + n_fft:
+            seg = np.concatenate([seg, np.zeros((k - 1) * hop + n_fft - len(seg), np.float32)])
+        fr = np.lib.stride_tricks.sliding_window_view(seg, n_fft)[::hop][:k] * win
         S = sfft.rfft(fr, axis=1, workers=1)
         P = S.real**2 + S.imag**2
         E[:, a : a + len(fr)] = (P @ M.T).T

@@ -193,3 +193,16 @@ def test_bandlimited_peak_matches_dense_interpolation(rng):
     vals = [(w * (C * np.exp(2j * np.pi * k * g / n)).real).sum() for g in grid]
     assert tau == pytest.approx(grid[int(np.argmax(vals))], abs=2e-4)
     assert tau == pytest.approx(true_tau, abs=1e-3)
+
+
+@pytest.mark.slow
+def test_three_hour_reference():
+    """A 10-min excerpt found in a 3-hour recording (at 4 kHz to keep the test's memory small)."""
+    sr = 4000
+    rng = np.random.default_rng(3)
+    long = speech_like(3 * 3600.0, sr, rng)
+    start = 2 * 3600.0 + 123.4567
+    clip = excerpt(long, sr, start, 600.0)
+    e = estimate_offset(long, clip, sr)
+    assert abs(e.offset_s - start) <= 2.5e-4  # 1 sample at 4 kHz
+    assert e.confidence > 0.5
