@@ -11,6 +11,7 @@ Usage: python bench/bench_offset.py [--quick] [--no-peers] [--no-60min]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -86,12 +87,23 @@ def _parse_peer(name: str, out: str, ref: Path, other: Path) -> float | None:
     return None
 
 
+def run_best(cmd, timeout, **kw):
+    """Run twice when a run is short (timings on a 2-core VM vary by ~20 %); keep the faster run's time
+    and the larger memory peak.  The same rule for every tool."""
+    r = run(cmd, timeout=timeout, **kw)
+    if r.wall_s < 15 and not r.timed_out:
+        r2 = run(cmd, timeout=timeout, **kw)
+        r2.peak_rss_mb = max(r.peak_rss_mb, r2.peak_rss_mb)
+        r = r2 if r2.wall_s < r.wall_s else dataclasses.replace(r, peak_rss_mb=r2.peak_rss_mb)
+    return r
+
+
 def bench_case(case: Case, peers: bool, timeout: float) -> list[dict]:
     ref, other = case.make()
     rows = []
     decode = min(pyav_decode_s([ref, other]) for _ in range(2))
     lib = min(syncmm_inprocess_s(ref, other) for _ in range(2))
-    r = run([*SYNCMM, "align", str(ref), str(other), "-f", "json"], timeout=timeout)
+    r = run_best([*SYNCMM, "align", str(ref), str(other), "-f", "json"], timeout)
     off = json.loads(r.stdout)["offset_s"] if r.returncode == 0 else None
     rows.append(
         dict(case=case.name, tool="syncmm", wall_s=r.wall_s, lib_s=lib, decode_s=decode, rss_mb=r.peak_rss_mb,
@@ -103,7 +115,7 @@ def bench_case(case: Case, peers: bool, timeout: float) -> list[dict]:
         if case.other_minutes > 30 and name.startswith("syncstart"):
             rows.append(dict(case=case.name, tool=name, note="skipped: needs ~30 GB with a full-file window"))
             continue
-        r = run(cmd, timeout=timeout, env=env, cwd=str(other.parent))
+        r = run_best(cmd, timeout, env=env, cwd=str(other.parent))
         for side in other.parent.glob("*.sync.json"):
             side.unlink()
         off = None if r.timed_out else _parse_peer(name, r.stdout, ref, other)
@@ -178,6 +190,8 @@ def main() -> None:
     hour = [r for r in rows if r["case"].startswith("h")]
     print("## Offset estimation (syncmm align) vs decode time and peers\n")
     print("`× decode`: time / the time PyAV alone takes to decode both files one after the other to 16 kHz mono.")
+    print("wall: the command end to end (process start to result), best of 2 runs for runs under 15 s;")
+    print("align(): syncmm's library call in a warm process. syncmm measures drift too (default for >= 60 s).")
     print(
         "Peak RSS: the whole process tree (workers included), as PSS so that pages forked workers share are "
         "counted once. Error: |estimate - exact truth|.\n"

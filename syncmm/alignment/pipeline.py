@@ -122,19 +122,11 @@ def _mp_context():
     return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
-def _prewarm_drift() -> None:
-    """Import and load the compiled resampling kernel (numba) that the drift stage uses."""
-    from ..dsp.resample import resample_at
-
-    resample_at(np.zeros(64, np.float32), np.arange(8, dtype=np.float64))
-
-
 def _decode_many(
     jobs: Sequence[tuple[str, MediaInfo, int | None, str]],
     sr: int,
     parallel: bool,
     progress: StageFn | None,
-    prewarm: Callable[[], None] | None = None,
 ) -> list[DecodedAudio | SyncmmError]:
     """Decode several files (in parallel processes if ``parallel``); errors are returned, not raised."""
     out: list[DecodedAudio | SyncmmError | None] = [None] * len(jobs)
@@ -156,8 +148,6 @@ def _decode_many(
             proc.start()
             child.close()
             pending[parent] = (i, proc)
-        if prewarm is not None:
-            prewarm()  # the parent is idle while the workers decode
         while pending:
             for conn in wait(list(pending)):
                 i, proc = pending[conn]
@@ -177,10 +167,8 @@ def _decode_many(
                     conn.close()
                     proc.join(timeout=5)
                     err = msg[1]
-                    if isinstance(err, KeyboardInterrupt):
-                        raise err
                     if not isinstance(err, SyncmmError):
-                        raise err
+                        raise err  # an internal error in the worker (exit 70)
                     out[i] = err
     except BaseException:
         for conn, (_, proc) in pending.items():
@@ -271,7 +259,7 @@ def align_many(
             if use_workers is None:
                 total = sum(j[1].duration_s or 0.0 for j in jobs)
                 use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and len(jobs) > 1
-            decoded = _decode_many(jobs, sr, use_workers, progress, None if drift is False else _prewarm_drift)
+            decoded = _decode_many(jobs, sr, use_workers, progress)
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
                     for d in decoded[1:]:

@@ -18,7 +18,11 @@ def _reference(y, pos, half=24):
     return out
 
 
-def test_kernel_matches_numpy_reference(rng):
+@pytest.mark.parametrize("numba_path", [True, False])
+def test_kernel_matches_numpy_reference(rng, monkeypatch, numba_path):
+    import syncmm.dsp.resample as rs
+
+    monkeypatch.setattr(rs, "_NUMPY_BELOW", -1 if numba_path else 10**12)
     for _ in range(5):
         y = rng.standard_normal(int(rng.integers(60, 200)))
         pos = rng.uniform(-5, len(y) + 5, 50)
