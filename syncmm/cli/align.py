@@ -19,8 +19,13 @@ log = logging.getLogger("syncmm")
 @app.command("align", no_args_is_help=True)
 @handle_errors
 def align_cmd(
-    ref: Annotated[Path, typer.Argument(help="Reference recording (its timeline is kept).", show_default=False)],
-    others: Annotated[list[Path], typer.Argument(help="One or more recordings to align to REF.", show_default=False)],
+    ref: Annotated[
+        Path, typer.Argument(help="Reference recording (its timeline is kept).", show_default=False, metavar="REF")
+    ],
+    others: Annotated[
+        list[Path],
+        typer.Argument(help="One or more recordings to align to REF.", show_default=False, metavar="OTHER"),
+    ],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json, jsonl or csv.")] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace an existing --output.")] = False,
