@@ -4,7 +4,7 @@ Model (README "Drift"): ``t_OTHER = (t_REF - offset_s) * (1 + d)`` with ``d = dr
 local offset at REF time ``t`` is ``o(t) = t - t_OTHER = offset_s * (1 + d) - d * t``: a line of slope
 ``-d``.  Windows whose offset jumps away from their neighbours split the overlap into consistent runs;
 the line is fitted (Theil-Sen) to the longest run and every jump is reported as a discontinuity, located
-to a frame (10 ms) by the onset features on both sides.
+to about 10 ms on the waveforms on both sides.
 """
 
 from __future__ import annotations
@@ -239,41 +239,14 @@ def _changepoints_wave(x, y, sr, line_a, line_b, t_lo, t_hi, t0_x, t0_y, frame_s
     return t0_x + (i_lo + end_a * hop) / sr, t0_x + (i_lo + start_b * hop) / sr
 
 
-def _changepoints(px: Prepared, py: Prepared, sr: int, lag_a: float, lag_b: float, f_lo: int, f_hi: int):
-    """REF frames where the match with lag A ends and the match with lag B begins (lags in frames)."""
-    Fx, Fy = px.features.X, py.features.X
-    f = np.arange(max(0, f_lo), min(Fx.shape[1], f_hi))
-
-    def score(lag: float) -> np.ndarray:
-        g = np.round(f - lag).astype(int)
-        ok = (g >= 0) & (g < Fy.shape[1])
-        s = np.zeros(len(f))
-        s[ok] = np.einsum("ij,ij->j", Fx[:, f[ok]], Fy[:, g[ok]])
-        return s
-
-    sa, sb = score(lag_a), score(lag_b)
-    if len(f) == 0:
-        return f_lo, f_lo
-    # A matches before its end: the cumulative sum of (s_A - level) rises while A matches, then falls
-    half = len(f) // 4 or 1
-    th_a = 0.5 * max(float(np.mean(sa[:half])), 1e-9)
-    th_b = 0.5 * max(float(np.mean(sb[-half:])), 1e-9)
-    end_a = int(np.argmax(np.concatenate([[0.0], np.cumsum(sa - th_a)])))
-    start_b = len(f) - int(np.argmax(np.concatenate([[0.0], np.cumsum((sb - th_b)[::-1])])))
-    return int(f[0]) + end_a, int(f[0]) + max(start_b, end_a)
-
-
 def fit_drift(
     segments: list[Segment],
-    px: Prepared,
-    py: Prepared,
     sr: int,
     *,
     t0_x: float = 0.0,
     t0_y: float = 0.0,
     jump_s: float = 0.005,
     window_s: float = 10.0,
-    locate: bool = True,
     x=None,
     y=None,
 ) -> DriftEstimate:
@@ -283,21 +256,17 @@ def fit_drift(
     ----------
     segments : list of Segment
         From :func:`measure_segments`.
-    px, py : Prepared
-        Coarse features of REF and OTHER (used to locate discontinuities to a frame).
     sr : int
-        Sample rate the features were made at.
+        Sample rate of ``x`` and ``y``.
     t0_x, t0_y : float
         Timeline starts.
     jump_s : float
         Smallest offset jump between neighbouring windows that counts as a discontinuity.
     window_s : float
         The windows' length (bounds the search for where a jump happens).
-    locate : bool
-        Locate each discontinuity (otherwise: midway between the windows around it): to 10 ms by the
-        waveforms when ``x`` and ``y`` are given, else to a frame of the onset features.
     x, y : array-like, optional
-        REF and OTHER samples (anything with ``len()`` and slicing).
+        REF and OTHER samples (anything with ``len()`` and slicing): each discontinuity is then located
+        on the waveforms to about 10 ms; without them, midway between the windows around it.
 
     Returns
     -------
@@ -328,25 +297,15 @@ def fit_drift(
     a, b = theil_sen(t[best], o[best])
     d = -b
     res = o[best] - (a + b * t[best])
-    rate = px.features.rate
-    hop = sr / rate
     discs = []
     for r1, r2 in zip(runs[:-1], runs[1:], strict=True):
         a1 = float(np.median(o[r1] - b * t[r1]))
         a2 = float(np.median(o[r2] - b * t[r2]))
         t_a, t_b = t[r1[-1]], t[r2[0]]
-        # local offset o(t) -> lag in frames at REF frame f: lag = (o(t) - t0_x + t0_y) * rate
-        lag_a = (a1 + b * (t_a + t_b) / 2 - t0_x + t0_y) * rate
-        lag_b = (a2 + b * (t_a + t_b) / 2 - t0_x + t0_y) * rate
-        f_lo = int(((t_a - window_s / 2) - t0_x) * rate)
-        f_hi = int(((t_b + window_s / 2) - t0_x) * rate)
-        if locate and x is not None and y is not None:
+        if x is not None and y is not None:
             t_end, t_res = _changepoints_wave(
                 x, y, sr, (a1, b), (a2, b), t_a - window_s / 2, t_b + window_s / 2, t0_x, t0_y
             )
-        elif locate:
-            end_a, start_b = _changepoints(px, py, sr, lag_a, lag_b, f_lo, f_hi)
-            t_end, t_res = t0_x + end_a * hop / sr, t0_x + start_b * hop / sr
         else:
             t_end = t_res = (t_a + t_b) / 2
         discs.append(Discontinuity(ref_time_s=float(t_end), jump_s=float(a2 - a1), ref_resume_s=float(t_res)))
@@ -410,7 +369,7 @@ def estimate_drift(
     cache: dict = {}
     # pass 1: onset envelopes only (about 1 ms per window), enough for the drift to a few ppm
     coarse = measure_segments(x, y, sr, px, py, lag, drift_ppm=None, cache=cache, **kw)
-    first = fit_drift(coarse, px, py, sr, jump_s=0.02, locate=False, **kw)
+    first = fit_drift(coarse, sr, jump_s=0.02, **kw)
     # pass 2: waveforms, each window resampled onto REF's clock with that drift
     fine = measure_segments(x, y, sr, px, py, lag, drift_ppm=first.drift_ppm, cache=cache, **kw)
-    return fit_drift(fine, px, py, sr, x=x, y=y, **kw)
+    return fit_drift(fine, sr, x=x, y=y, **kw)

@@ -221,7 +221,8 @@ def fine_peak(
     n = sfft.next_fast_len(len(seg_r) + W, real=True)
     C = sfft.rfft(seg_r, n) * np.conj(sfft.rfft(seg_o, n))
     if phat:
-        C = C / (np.abs(C) + 1e-12 * np.abs(C).max() + 1e-30)
+        mag = np.abs(C)
+        C = C / (mag + 1e-12 * mag.max() + 1e-30)
     r = sfft.irfft(C, n)[: 2 * margin + 1]
     k = int(np.argmax(r))
     tau, _ = _bandlimited_peak(C, n, k + (_parabolic(r, k) - k))
