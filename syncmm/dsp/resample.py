@@ -27,6 +27,15 @@ def _table(half: int, cutoff: float, beta: float) -> np.ndarray:
     return t.astype(np.float64)
 
 
+@functools.lru_cache(maxsize=8)
+def _bank(half: int, cutoff: float, beta: float) -> np.ndarray:
+    """The table re-arranged by phase: ``bank[ph, t]`` is the kernel at distance ``(t - half + 1) - ph/OS``."""
+    table = _table(half, cutoff, beta)
+    ax = np.abs(np.arange(-half + 1, half + 1)[None, :] - np.arange(_OVERSAMPLE + 1)[:, None] / _OVERSAMPLE)
+    j = np.rint(ax * _OVERSAMPLE).astype(np.int64)  # exact grid points of the table
+    return np.where(j <= half * _OVERSAMPLE, table[np.minimum(j, len(table) - 1)], 0.0)
+
+
 def sinc_kernel(x: np.ndarray, half: int = DEFAULT_HALF, cutoff: float = 0.97, beta: float = 9.0) -> np.ndarray:
     """The exact interpolation kernel at distances ``x`` (samples): the NumPy reference of the table."""
     x = np.abs(np.asarray(x, np.float64))
@@ -42,8 +51,8 @@ def resample_at(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)]
-        Samples.
+    y : np.ndarray [shape=(n,) or (channels, n)]
+        Samples (several channels share the interpolation taps).
     positions : np.ndarray [shape=(m,)]
         Where to evaluate, in samples of ``y`` (outside ``[0, n)`` the signal is zero).
     half : int
@@ -55,24 +64,26 @@ def resample_at(
 
     Returns
     -------
-    np.ndarray [shape=(m,), dtype=float32]
+    np.ndarray [shape=(m,) or (channels, m), dtype=float32]
     """
     y = np.asarray(y)
     positions = np.asarray(positions, np.float64)
-    if y.ndim != 1 or positions.ndim != 1:
-        raise ParameterError("resample_at expects 1-D arrays")
+    if y.ndim not in (1, 2) or positions.ndim != 1:
+        raise ParameterError("resample_at expects y of shape (n,) or (channels, n) and 1-D positions")
     if not np.isfinite(positions).all():
         raise ParameterError("positions must be finite")
     if not 2 <= half <= 256 or not 0 < cutoff <= 1:
         raise ParameterError("half must be in 2..256 and cutoff in (0, 1]")
     table = _table(half, cutoff, beta)
-    if len(positions) * half <= _NUMPY_BELOW:
-        return _interp_numpy(np.asarray(y, np.float64), positions, table, half)
-    from ._resample_kernels import _interp_at  # numba: long signals only (its import costs ~0.3 s)
+    y2 = y.reshape(1, -1) if y.ndim == 1 else y
+    if len(positions) * half * len(y2) <= _NUMPY_BELOW:
+        out = np.stack([_interp_numpy(np.asarray(c, np.float64), positions, table, half) for c in y2])
+    else:
+        from ._resample_kernels import _interp_at  # numba: long signals only (its import costs ~0.3 s)
 
-    out = np.empty(len(positions), np.float64)
-    _interp_at(np.ascontiguousarray(y, np.float64), positions, table, half, _OVERSAMPLE, out)
-    return out.astype(np.float32)
+        out = np.empty((len(y2), len(positions)), np.float32)
+        _interp_at(np.ascontiguousarray(y2, np.float32), positions, _bank(half, cutoff, beta), out)
+    return out[0] if y.ndim == 1 else out
 
 
 def _interp_numpy(y: np.ndarray, positions: np.ndarray, table: np.ndarray, half: int) -> np.ndarray:

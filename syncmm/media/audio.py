@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -59,9 +59,182 @@ class _Buffer:
         return self.a[: self.n].copy()
 
 
-def _samples(frame) -> np.ndarray:
-    """The samples of a packed mono float32 frame, without a copy (faster than ``to_ndarray``)."""
-    return np.frombuffer(frame.planes[0], np.float32, frame.samples)
+class AudioReader:
+    """Stream one audio stream as float32 chunks on the file's own timeline, gaps filled with silence.
+
+    The first sample's time :attr:`t0` (known once the first chunk is out) follows the timeline rule of
+    :func:`load_audio`; chunk samples are consecutive, so sample ``i`` of the stream is at ``t0 + i/rate``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Any file FFmpeg reads.
+    stream : int, optional
+        Audio stream, counting audio streams from 0 (default: the first).
+    rate : int, optional
+        Output rate in Hz (resampled by FFmpeg); default the stream's own rate.
+    mono : bool
+        Down-mix to one channel; otherwise keep the stream's channels.
+    absolute_index : int, optional
+        Select the stream by its index among all streams instead (as stored in reports).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        stream: int | None = None,
+        *,
+        rate: int | None = None,
+        mono: bool = False,
+        absolute_index: int | None = None,
+    ):
+        self.path = path
+        self._c = open_container(path).__enter__()
+        try:
+            c = self._c
+            audio = c.streams.audio
+            if len(audio) == 0:
+                kinds = ", ".join(s.type for s in c.streams) or "nothing"
+                raise NoStreamError(f"{path}: has no audio stream (it holds {kinds})")
+            if absolute_index is not None:
+                st = next((a for a in audio if a.index == absolute_index), None)
+                if st is None:
+                    raise NoStreamError(f"{path}: stream {absolute_index} is not an audio stream")
+            else:
+                k = 0 if stream is None else stream
+                if not 0 <= k < len(audio):
+                    raise NoStreamError(f"{path}: has no audio stream {k} (it has {len(audio)}: 0..{len(audio) - 1})")
+                st = audio[k]
+        except BaseException:
+            self.close()
+            raise
+        self.stream = st
+        cc = st.codec_context
+        self.native_rate: int | None = cc.sample_rate or None
+        self.rate: int = int(rate or cc.sample_rate or 48000)
+        if self.rate <= 0 or self.rate > 384000:
+            self.close()
+            raise ParameterError(f"sample rate {self.rate} Hz is out of range")
+        self.native_channels: int | None = cc.channels or None
+        self.channels = 1 if mono else max(1, cc.channels or 1)
+        self.layout = "mono" if self.channels == 1 else (cc.layout.name if cc.channels else "stereo")
+        self.codec: str = cc.name
+        kind = _timeline_kind(c.format.name)
+        self._kind = kind
+        self._origin = c.start_time / 1e6 if (kind == "clock" and c.start_time is not None) else 0.0
+        self.total_s: float | None = None
+        if st.duration is not None and st.time_base is not None:
+            self.total_s = float(st.duration * st.time_base)
+        elif c.duration is not None:
+            self.total_s = c.duration / 1e6
+        self._first_t: float | None = None
+
+    @property
+    def t0(self) -> float | None:
+        """Time of the first sample on the file's timeline (None before the first chunk)."""
+        if self._first_t is None:
+            return None
+        return self._first_t - self._origin if self._kind != "raw" else 0.0
+
+    def close(self) -> None:
+        if self._c is not None:
+            self._c.close()
+            self._c = None
+
+    def __enter__(self) -> AudioReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def chunks(self, progress: ProgressFn | None = None) -> Iterator[np.ndarray]:
+        """Yield float32 arrays of shape ``(channels, n)`` until the stream ends.
+
+        Raises
+        ------
+        DecodeError
+            Nothing decodable (a stream that breaks after the first second ends early, with a warning).
+        """
+        import av
+
+        path, rate, nch, st = self.path, self.rate, self.channels, self.stream
+
+        def new_resampler():
+            return av.AudioResampler(format="fltp", layout=self.layout, rate=rate)
+
+        res = new_resampler()
+        pos = 0.0  # seconds of input fed so far (decoded samples plus filled gaps), from the first frame
+        n_out = 0
+        held = None  # one frame of look-ahead: a timestamp jump is a gap only if the next frame confirms it
+        last_report = -1.0
+        errors = 0
+
+        def out(frames) -> Iterator[np.ndarray]:
+            nonlocal n_out
+            for o in frames:
+                if nch == 1:
+                    x = np.frombuffer(o.planes[0], np.float32, o.samples)[None, :]
+                else:
+                    x = np.stack([np.frombuffer(o.planes[i], np.float32, o.samples) for i in range(nch)])
+                n_out += x.shape[1]
+                yield x
+
+        def feed(fr) -> Iterator[np.ndarray]:
+            nonlocal pos
+            yield from out(res.resample(fr))
+            pos += fr.samples / fr.sample_rate
+
+        def fill(gap: float) -> Iterator[np.ndarray]:
+            nonlocal res, pos, n_out
+            yield from out(res.resample(None))
+            res = new_resampler()
+            pos += gap
+            k = max(0, int(round(pos * rate)) - n_out)
+            n_out += k
+            log.info("%s: %.3f s gap in the audio timestamps at %.3f s, filled with silence", path, gap,
+                     self._first_t + pos)  # fmt: skip
+            yield np.zeros((nch, k), np.float32)
+
+        try:
+            for packet in self._c.demux(st):
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as e:  # a damaged packet: skip it; the gap is filled by timestamps
+                    errors += 1
+                    log.debug("%s: skipping undecodable packet (%s)", path, e)
+                    if errors > 50 and n_out == 0:
+                        raise DecodeError(f"{path}: audio stream {st.index} cannot be decoded ({e})") from e
+                    continue
+                for fr in frames:
+                    if self._first_t is None:
+                        self._first_t = fr.time if fr.time is not None else 0.0
+                    first_t = self._first_t
+                    if held is not None:
+                        # Some codecs (Vorbis) stamp frames with +-10 ms jitter that cancels out on the next
+                        # frame; a real gap shifts every later frame, so both must be late.
+                        d_h = 0.0 if held.time is None else held.time - (first_t + pos)
+                        d_c = 0.0 if fr.time is None else fr.time - (first_t + pos + held.samples / held.sample_rate)
+                        if d_h > _GAP_S and d_c > d_h - _GAP_S:
+                            yield from fill(d_h)
+                        yield from feed(held)
+                    held = fr
+                    if progress is not None and pos - last_report >= 5.0:
+                        last_report = pos
+                        progress(pos, self.total_s)
+            if held is not None:  # the last frame has no successor to confirm a gap; jitter here is harmless
+                d_h = 0.0 if held.time is None else held.time - (self._first_t + pos)
+                if d_h > _GAP_S:
+                    yield from fill(d_h)
+                yield from feed(held)
+            yield from out(res.resample(None))
+        except av.error.FFmpegError as e:
+            if n_out < rate:
+                raise DecodeError(f"{path}: audio stream {st.index} cannot be decoded ({e})") from e
+            log.warning("%s: decoding stopped early at %.1f s (%s); using what was decoded", path, n_out / rate, e)
+        if progress is not None and self.total_s is not None:
+            progress(self.total_s, self.total_s)
+        if self._first_t is None:
+            raise DecodeError(f"{path}: audio stream {st.index} holds no decodable audio")
 
 
 def load_audio(
@@ -98,107 +271,19 @@ def load_audio(
     InputError, DecodeError, NoStreamError
         The file is missing, not media, or has no such audio stream.
     """
-    import av
-
     if sr <= 0 or sr > 384000:
         raise ParameterError(f"analysis rate {sr} Hz is out of range")
-    with open_container(path) as c:
-        audio = c.streams.audio
-        if len(audio) == 0:
-            kinds = ", ".join(s.type for s in c.streams) or "nothing"
-            raise NoStreamError(f"{path}: has no audio stream (it holds {kinds})")
-        k = 0 if stream is None else stream
-        if not 0 <= k < len(audio):
-            raise NoStreamError(f"{path}: has no audio stream {k} (it has {len(audio)}: 0..{len(audio) - 1})")
-        st = audio[k]
-        kind = _timeline_kind(c.format.name)
-        origin = c.start_time / 1e6 if (kind == "clock" and c.start_time is not None) else 0.0
-
-        total = None
-        if st.duration is not None and st.time_base is not None:
-            total = float(st.duration * st.time_base)
-        elif c.duration is not None:
-            total = c.duration / 1e6
-        buf = _Buffer(int((total or 60.0) * sr * 1.01) + sr)
-
-        def new_resampler():
-            return av.AudioResampler(format="flt", layout="mono", rate=sr)
-
-        res = new_resampler()
-        first_t: float | None = None
-        pos = 0.0  # seconds of input fed so far (decoded samples plus filled gaps), from first_t
-        held = None  # one frame of look-ahead: a timestamp jump is a gap only if the next frame confirms it
-        last_report = -1.0
-        errors = 0
-
-        def feed(fr) -> None:
-            nonlocal pos
-            for o in res.resample(fr):
-                buf.append(_samples(o))
-            pos += fr.samples / fr.sample_rate
-
-        def fill(gap: float) -> None:
-            nonlocal res, pos
-            for o in res.resample(None):
-                buf.append(_samples(o))
-            res = new_resampler()
-            pos += gap
-            buf.zeros(max(0, int(round(pos * sr)) - buf.n))
-            log.info(
-                "%s: %.3f s gap in the audio timestamps at %.3f s, filled with silence",
-                path,
-                gap,
-                first_t + pos,
-            )
-
-        try:
-            for packet in c.demux(st):
-                try:
-                    frames = packet.decode()
-                except av.error.FFmpegError as e:  # a damaged packet: skip it; the gap is filled by timestamps
-                    errors += 1
-                    log.debug("%s: skipping undecodable packet (%s)", path, e)
-                    if errors > 50 and buf.n == 0:
-                        raise DecodeError(f"{path}: audio stream {k} cannot be decoded ({e})") from e
-                    continue
-                for fr in frames:
-                    if first_t is None:
-                        first_t = fr.time if fr.time is not None else 0.0
-                    if held is not None:
-                        # Some codecs (Vorbis) stamp frames with +-10 ms jitter that cancels out on the next
-                        # frame; a real gap shifts every later frame, so both must be late.
-                        d_h = 0.0 if held.time is None else held.time - (first_t + pos)
-                        d_c = 0.0 if fr.time is None else fr.time - (first_t + pos + held.samples / held.sample_rate)
-                        if d_h > _GAP_S and d_c > d_h - _GAP_S:
-                            fill(d_h)
-                        feed(held)
-                    held = fr
-                    if progress is not None and pos - last_report >= 5.0:
-                        last_report = pos
-                        progress(pos, total)
-            if held is not None:  # the last frame has no successor to confirm a gap; jitter here is harmless
-                d_h = 0.0 if held.time is None else held.time - (first_t + pos)
-                if d_h > _GAP_S:
-                    fill(d_h)
-                feed(held)
-            for o in res.resample(None):
-                buf.append(_samples(o))
-        except av.error.FFmpegError as e:
-            if buf.n < sr:
-                raise DecodeError(f"{path}: audio stream {k} cannot be decoded ({e})") from e
-            log.warning("%s: decoding stopped early at %.1f s (%s); using what was decoded", path, buf.n / sr, e)
-        if progress is not None and total is not None:
-            progress(total, total)
-        if first_t is None:
-            raise DecodeError(f"{path}: audio stream {k} holds no decodable audio")
-        t0 = first_t - origin if kind != "raw" else 0.0
+    with AudioReader(path, stream, rate=sr, mono=True) as r:
+        buf = _Buffer(int((r.total_s or 60.0) * sr * 1.01) + sr)
+        for x in r.chunks(progress):
+            buf.append(x[0])
         return Signal(
             y=buf.result(),
             sr=sr,
-            t0=float(t0),
+            t0=float(r.t0 or 0.0),
             source=str(path),
-            stream_index=st.index,
-            native_rate=st.codec_context.sample_rate or None,
-            channels=st.codec_context.channels or None,
-            codec=st.codec_context.name,
+            stream_index=r.stream.index,
+            native_rate=r.native_rate,
+            channels=r.native_channels,
+            codec=r.codec,
         )

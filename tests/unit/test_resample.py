@@ -27,6 +27,11 @@ def test_kernel_matches_numpy_reference(rng, monkeypatch, numba_path):
         y = rng.standard_normal(int(rng.integers(60, 200)))
         pos = rng.uniform(-5, len(y) + 5, 50)
         np.testing.assert_allclose(resample_at(y, pos), _reference(y, pos), atol=2e-4)
+        y2 = rng.standard_normal((3, len(y)))  # channels share the taps
+        out = resample_at(y2, pos)
+        assert out.shape == (3, len(pos))
+        for c in range(3):
+            np.testing.assert_allclose(out[c], _reference(y2[c], pos), atol=2e-4)
 
 
 def test_integer_positions_reproduce_a_bandlimited_signal(rng):
@@ -47,6 +52,6 @@ def test_fractional_shift_of_a_sine():
 
 def test_rejects_bad_input():
     with pytest.raises(ParameterError):
-        resample_at(np.zeros((2, 3)), np.zeros(3))
+        resample_at(np.zeros((2, 3, 4)), np.zeros(3))
     with pytest.raises(ParameterError):
         resample_at(np.zeros(3), np.array([np.nan]))
