@@ -8,6 +8,7 @@ the waveforms never cross a process boundary and the parent's memory stays small
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing as mp
 import os
@@ -77,11 +78,12 @@ class _RemoteAudio(DecodedAudio):
             raise DecodeError(f"{self.info.path}: the decoder process ended unexpectedly") from e
 
     def close(self) -> None:
-        try:
+        if self._conn.closed:
+            return
+        with contextlib.suppress(OSError):
             self._conn.send(None)
-        except OSError:
-            pass
-        self._conn.close()
+        with contextlib.suppress(OSError):
+            self._conn.close()
         self._proc.join(timeout=5)
         if self._proc.is_alive():
             self._proc.kill()

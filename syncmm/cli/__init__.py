@@ -42,6 +42,7 @@ def _root(
 
 
 from . import align as _align  # noqa: E402,F401  (registers the command)
+from . import apply as _apply_cmd  # noqa: E402,F401
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from . import app
+from ._apply import CodecOpt, DryOpt, KeepOpt, ModeOpt, VerifyOpt
 from ._common import parse_time_option, setup_logging, stderr_progress
 from ._exit import EXIT_CHECK_FAILED, error_line, exit_code_for, handle_errors
 
@@ -48,6 +50,15 @@ def align_cmd(
         ),
     ] = None,
     fps: Annotated[str | None, typer.Option(help="Frame rate for times given in frames or timecode.")] = None,
+    apply: Annotated[
+        Path | None,
+        typer.Option("--apply", metavar="OUT", help="Write OTHER's audio, re-timed onto REF's timeline, to OUT."),
+    ] = None,
+    mode: ModeOpt = "auto",
+    audio_codec: CodecOpt = None,
+    keep_original_audio: KeepOpt = False,
+    dry_run: DryOpt = False,
+    verify: VerifyOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v info, -vv debug.")] = 0,
 ) -> None:
@@ -59,6 +70,7 @@ def align_cmd(
       syncmm align ref.wav clip.m4a --format json | jq .offset_s
       syncmm align master.mov transcode.mp4 --tolerance 40ms   # CI gate: exit 1 if out of sync
       syncmm align ref.wav a.wav b.wav c.wav -f csv -o offsets.csv
+      syncmm align camera.mp4 recorder.wav --apply synced.mp4 --verify
 
     offset_s = t_REF - t_OTHER of the same event: positive means delay OTHER by offset_s
     (ffmpeg -itsoffset offset_s -i OTHER); negative means cut |offset_s| from OTHER's start.
@@ -81,22 +93,28 @@ def align_cmd(
         raise typer.BadParameter("must be > 0", param_hint="--window")
     exp = parse_time_option(expect, "--expect", fps) or 0.0
     tol = parse_time_option(tolerance, "--tolerance", fps)
-    if output is not None:
-        from ..report import writers
+    if apply is None and (dry_run or verify or keep_original_audio or audio_codec or mode != "auto"):
+        raise typer.BadParameter("needs --apply OUT", param_hint="--dry-run/--verify/--mode/--audio-codec")
+    if apply is not None and len(others) != 1:
+        raise typer.BadParameter("takes exactly one OTHER", param_hint="--apply")
+    from ..report import writers
 
+    if output is not None:
         writers.check_output_path(output, [ref, *others], overwrite)
+    if apply is not None:
+        writers.check_output_path(apply, [ref, *others, *([output] if output else [])], overwrite)
 
     from ..alignment.pipeline import align_many
     from ..exceptions import SyncmmError
     from ..report import error_entry, render, result_to_dict, write_atomic
+    from ._apply import run_apply
 
     entries = []
     worst = 0
-    with stderr_progress(not quiet) as progress:
-        results = align_many(
+    with stderr_progress(not quiet) as progress, contextlib.closing(align_many(
             ref, others, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
             min_overlap=mov, method=method, fine_window=win, drift=drift, progress=progress,
-        )  # fmt: skip
+        )) as results:  # fmt: skip
         for other, res in zip(others, results, strict=False):
             if isinstance(res, SyncmmError):
                 if len(others) == 1:
@@ -122,7 +140,32 @@ def align_cmd(
             failed = any(not c["passed"] for c in checks.values())
             for w in res.estimate.warnings:
                 log.warning("%s: %s", other, w)
-            entries.append(result_to_dict(res, status="check_failed" if failed else "ok", checks=checks or None))
+            applied = None
+            if apply is not None and failed:
+                log.warning("%s: not written: a check failed", apply)
+            elif apply is not None:
+                if res.drift is not None and res.drift.discontinuities:
+                    a, b = res.drift.fit_span
+                    log.warning("%s: OTHER jumps; the output is in sync on REF %.1f-%.1f s only", apply, a, b)
+                applied = run_apply(
+                    ref=ref, other=other, out=apply, offset_s=res.offset_s, drift_ppm=res.drift_ppm,
+                    ref_stream=res.ref_stream, other_stream=res.other_stream, mode=mode, audio_codec=audio_codec,
+                    keep_original_audio=keep_original_audio, overwrite=overwrite, dry_run=dry_run, verify=verify,
+                    other_t0=res.other_t0, progress=progress,
+                )  # fmt: skip
+                if applied.get("verify") is not None:
+                    v = applied["verify"]
+                    checks["verify"] = {
+                        "passed": v["passed"], "tolerance_s": v["tolerance_s"],
+                        "detail": "residual at start/end of OUT: "
+                        + ", ".join("failed" if v[k]["offset_s"] is None else f"{v[k]['offset_s'] * 1e3:+.3f} ms"
+                                    for k in ("start", "end")),
+                    }  # fmt: skip
+                    failed = failed or not v["passed"]
+            entry = result_to_dict(res, status="check_failed" if failed else "ok", checks=checks or None)
+            if applied is not None:
+                entry["apply"] = applied
+            entries.append(entry)
             if failed:
                 worst = max(worst, EXIT_CHECK_FAILED)
     text = render(entries, fmt, as_list=len(others) > 1)

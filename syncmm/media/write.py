@@ -96,3 +96,66 @@ def _chunks(y: np.ndarray | Iterable[np.ndarray], sr: int) -> Iterator[np.ndarra
         data = np.atleast_2d(np.asarray(part, np.float32))
         for a in range(0, data.shape[1], sr):
             yield data[:, a : a + sr]
+
+
+def write_test_video(
+    path: str | os.PathLike,
+    duration_s: float,
+    *,
+    fps: int = 25,
+    size: tuple[int, int] = (160, 96),
+    audio: np.ndarray | None = None,
+    sr: int = 48000,
+    audio_codec: str = "aac",
+    start_s: float = 0.0,
+) -> None:
+    """Write a generated H.264 clip (moving stripes, a frame counter in the pixels) with optional audio.
+
+    For tests and benchmarks: a stand-in for a camera file.  ``audio`` (float, ``(n,)`` or ``(channels, n)``)
+    becomes the scratch track, encoded with ``audio_codec`` and interleaved with the video.
+    """
+    import av
+
+    w, h = size
+    n_frames = int(round(duration_s * fps))
+    x = np.arange(w)[None, :]
+    with av.open(str(path), "w") as c:
+        vs = c.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "30", "g": str(2 * fps)})
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        a_s = res = None
+        data = None
+        if audio is not None:
+            data = np.atleast_2d(np.asarray(audio, np.float32))
+            layout = "mono" if data.shape[0] == 1 else "stereo"
+            a_s = c.add_stream(audio_codec, rate=sr)
+            a_s.layout = layout
+            fmts = a_s.codec_context.codec.audio_formats
+            res = av.AudioResampler(format=fmts[0].name if fmts else "fltp", layout=layout, rate=sr,
+                                    frame_size=a_s.codec_context.frame_size or None)  # fmt: skip
+        a = 0
+        for i in range(n_frames):
+            img = ((x + 3 * i) % 64 * 4).astype(np.uint8).repeat(h, axis=0)
+            img[: h // 8, :] = (i * 7) % 256
+            fr = av.VideoFrame.from_ndarray(img, format="gray")
+            fr.pts = i + int(round(start_s * fps))
+            for p in vs.encode(fr):
+                c.mux(p)
+            if data is not None:  # audio up to this frame's end, so the file is interleaved
+                b = min(data.shape[1], int(round((i + 1) / fps * sr)))
+                if b > a:
+                    af = av.AudioFrame.from_ndarray(np.ascontiguousarray(data[:, a:b]), format="fltp", layout=layout)
+                    af.sample_rate = sr
+                    af.time_base = fractions.Fraction(1, sr)
+                    af.pts = a + int(round(start_s * sr))
+                    a = b
+                    for o in res.resample(af):
+                        for p in a_s.encode(o):
+                            c.mux(p)
+        for p in vs.encode(None):
+            c.mux(p)
+        if data is not None:
+            for o in res.resample(None):
+                for p in a_s.encode(o):
+                    c.mux(p)
+            for p in a_s.encode(None):
+                c.mux(p)

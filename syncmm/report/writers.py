@@ -8,7 +8,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,33 @@ def _text_one(d: dict[str, Any]) -> str:
         lines.append(f"warning     {w}")
     for name, c in (d.get("checks") or {}).items():
         lines.append(f"check       {name}: {'pass' if c['passed'] else 'FAIL'} ({c['detail']})")
+    if d.get("apply"):
+        lines += apply_lines(d["apply"])
     return "\n".join(lines) + "\n"
+
+
+def apply_lines(a: dict[str, Any]) -> list[str]:
+    """Text lines describing an ``apply`` section."""
+    what = "would write" if a["dry_run"] else "wrote"
+    src = f"{a['audio_codec']} {a['rate']} Hz, {a['channels']} ch"
+    how = "stream copy, re-stamped" if a["audio_codec"] == "copy" else src
+    if a["resampled"]:
+        how += f", resampled for {a['drift_ppm']:+.2f} ppm"
+    lines = [f"apply       {what} {a['output']} ({a['mode']} mode: "
+             + ("REF's video copied + " if a["mode"] == "video" else "")
+             + f"OTHER's audio on REF's timeline, {how})"]  # fmt: skip
+    if a.get("video_packets_copied"):
+        lines.append(f"            {a['video_packets_copied']} video packets copied bit-exact")
+    if a["dry_run"]:
+        lines.append(f"            ffmpeg equivalent: {a['ffmpeg_command']}")
+    v = a.get("verify")
+    if v:
+        for k in ("start", "end"):
+            e = v[k]
+            got = f"{e['offset_s'] * 1e3:+.3f} ms" if e["offset_s"] is not None else f"failed ({e['error']})"
+            lines.append(f"verify      {k:5s} REF {e['ref_start_s']:.1f}-{e['ref_end_s']:.1f} s: residual {got}")
+        lines.append(f"            {'passed' if v['passed'] else 'FAILED'} (tolerance {v['tolerance_s'] * 1e3:.1f} ms)")
+    return lines
 
 
 def _csv_rows(entries: Iterable[dict[str, Any]]) -> str:
@@ -136,6 +162,35 @@ def check_output_path(
     if not os.access(parent, os.W_OK):
         raise OutputError(f"{p}: folder {parent} is not writable")
     return p
+
+
+@contextlib.contextmanager
+def atomic_output(
+    path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False
+) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same extension) and rename it into place on success.
+
+    The output is checked first (:func:`check_output_path`).  On any exception, Ctrl-C included, the
+    temporary file is removed and ``path`` is left as it was.
+    """
+    p = check_output_path(path, inputs, overwrite)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.syncmm-", suffix=p.suffix, dir=p.parent)
+        os.close(fd)
+    except OSError as e:
+        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from e
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        if p.exists() and not overwrite:  # appeared while we were writing
+            raise OutputError(f"{p}: already exists (use -y/--overwrite to replace it)")
+        os.replace(tmp, p)
+    except OSError as e:
+        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from e
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def write_atomic(
