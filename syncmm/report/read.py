@@ -27,8 +27,10 @@ def load_report(path: str | os.PathLike) -> list[dict[str, Any]]:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{p}: cannot read the report ({getattr(e, 'strerror', None) or e})") from e
+    except UnicodeDecodeError:
+        raise ParameterError(f"{p}: is not a syncmm report (not JSON text)") from None
+    except OSError as e:
+        raise InputError(f"{p}: cannot read the report ({e.strerror or e})") from e
     try:
         obj: Any = json.loads(text)
     except json.JSONDecodeError:
