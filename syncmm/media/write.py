@@ -108,11 +108,13 @@ def write_test_video(
     sr: int = 48000,
     audio_codec: str = "aac",
     start_s: float = 0.0,
+    bframes: int = 0,
 ) -> None:
     """Write a generated H.264 clip (moving stripes, a frame counter in the pixels) with optional audio.
 
     For tests and benchmarks: a stand-in for a camera file.  ``audio`` (float, ``(n,)`` or ``(channels, n)``)
-    becomes the scratch track, encoded with ``audio_codec`` and interleaved with the video.
+    becomes the scratch track, encoded with ``audio_codec`` and interleaved with the video.  ``bframes > 0``
+    encodes like a camera does (B-frames: decode order differs from display order, negative DTS).
     """
     import av
 
@@ -120,7 +122,10 @@ def write_test_video(
     n_frames = int(round(duration_s * fps))
     x = np.arange(w)[None, :]
     with av.open(str(path), "w") as c:
-        vs = c.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "30", "g": str(2 * fps)})
+        opts = {"preset": "ultrafast", "crf": "30", "g": str(2 * fps)}
+        if bframes:
+            opts.update(preset="veryfast", bf=str(bframes))
+        vs = c.add_stream("libx264", rate=fps, options=opts)
         vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
         a_s = res = None
         data = None

@@ -141,6 +141,13 @@ def render(entries: list[dict[str, Any]], fmt: str, as_list: bool) -> str:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def _umask_mode() -> int:
+    """The mode a newly created file gets (mkstemp's files are 0600; outputs should be like any other file)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def check_output_path(
     path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False
 ) -> Path:
@@ -183,6 +190,7 @@ def atomic_output(
         yield Path(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, _umask_mode())
         if p.exists() and not overwrite:  # appeared while we were writing
             raise OutputError(f"{p}: already exists (use -y/--overwrite to replace it)")
         os.replace(tmp, p)
@@ -209,6 +217,7 @@ def write_atomic(
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, p)
         tmp = None
     except OSError as e:

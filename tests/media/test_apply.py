@@ -92,6 +92,34 @@ def test_camera_plus_recorder(media, tmp_path):
         assert abs(float(c.streams.audio[0].duration * c.streams.audio[0].time_base) - CAM_S) < 0.05
     assert (sha(cam), sha(rec)) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # a normal file, not mkstemp's 0600
+
+
+@pytest.mark.parametrize("ext", [".mov", ".mkv"])
+def test_camera_with_b_frames(tmp_path, ext):
+    """Real cameras encode with B-frames (negative DTS, edit lists): the copy keeps every packet and timestamp."""
+    event = speech_timeline(70.0, SR, np.random.default_rng(17))
+    cam = tmp_path / "bcam.mp4"
+    write_test_video(cam, 60.0, audio=event[: 60 * SR] * 0.8, sr=SR, bframes=3)
+    write_audio(tmp_path / "rec.wav", drifted(event, SR, 2.0, -80.0, 55.0), SR)
+    out = tmp_path / f"out{ext}"
+    r = run("align", cam, tmp_path / "rec.wav", "--apply", out, "--verify", "--drift")
+    assert r.exit_code == 0, r.output
+
+    def video(p):
+        with av.open(str(p)) as c:
+            return [(bytes(k), float(k.pts * k.time_base)) for k in c.demux(c.streams.video[0]) if k.size]
+
+    v_in, v_out = video(cam), video(out)
+    with av.open(str(cam)) as c:
+        first = next(k for k in c.demux(c.streams.video[0]) if k.size)
+        assert first.dts < first.pts  # B-frame delay: negative DTS, as from a camera
+    assert [b for b, _ in v_out] == [b for b, _ in v_in]
+    assert np.allclose([t for _, t in v_out], [t for _, t in v_in], atol=1e-3)
+    first, last = residuals(cam, out, [(3.0, 30.0), (30.0, 56.0)])
+    assert abs(first) <= 1e-3 and abs(last) <= 1e-3
 
 
 def test_apply_from_report_keeps_the_camera_track(media, tmp_path):
