@@ -258,7 +258,11 @@ def test_signal_while_writing_leaves_nothing(media, tmp_path, sig):
     assert run("align", media / "ref.wav", media / "rec.wav", "-f", "json", "-o", rep).exit_code == 0
     out = tmp_path / "o.flac"
     cmd = [sys.executable, "-m", "syncmm", "apply", str(rep), "-o", str(out), "--verify"]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a shell starts background jobs with SIGINT ignored, and Python then keeps ignoring it: restore the default
+    # so that the test sends what a terminal's Ctrl-C sends
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: (signal.signal(signal.SIGINT, signal.SIG_DFL),
+                                             signal.signal(signal.SIGTERM, signal.SIG_DFL)))  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and p.poll() is None:
         if any(x.name.startswith(".o.syncmm-") and x.stat().st_size > 0 for x in tmp_path.iterdir()):
@@ -267,7 +271,7 @@ def test_signal_while_writing_leaves_nothing(media, tmp_path, sig):
     if p.poll() is not None:
         pytest.skip("the write finished before the signal could be sent")
     p.send_signal(sig)
-    _, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
+    out_text, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (err, out_text)
     assert "interrupted" in err and "Traceback" not in err
     assert sorted(x.name for x in tmp_path.iterdir()) == ["sync.json"]
