@@ -18,4 +18,11 @@ if [ ! -x .venv-peers/bin/python ] || [ ! -f .venv-peers/.ok ]; then
        >/dev/null 2>&1 && touch .venv-peers/.ok \
     || echo "setup_peers: could not install the peer tools; they will be skipped" >&2
 fi
+# DTW peers (bench_dtw.py): synctoolbox (MrMsDTW), dtaidistance and librosa in their own environment
+if [ ! -x .venv-dtw/bin/python ] || [ ! -f .venv-dtw/.ok ]; then
+  python3 -m venv .venv-dtw && .venv-dtw/bin/pip install -q --upgrade pip >/dev/null 2>&1 \
+    && .venv-dtw/bin/pip install -q "synctoolbox==1.4.*" "dtaidistance==2.5.*" librosa >/dev/null 2>&1 \
+    && touch .venv-dtw/.ok \
+    || echo "setup_peers: could not install the DTW peers; they will be skipped" >&2
+fi
 exit 0

@@ -4,6 +4,7 @@ Public API (imported lazily so that ``import syncmm`` and ``syncmm --help`` stay
 
     syncmm.align(ref_path, other_path, **options) -> SyncResult
     syncmm.estimate_offset(x, y, sr, **options) -> OffsetEstimate
+    syncmm.warp(ref_features, other_features, rate=..., **options) -> WarpPath
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .alignment.dtw import WarpPath, warp
     from .alignment.pipeline import align
     from .alignment.xcorr import estimate_offset
     from .types import OffsetEstimate, SyncResult
 
-__all__ = ["OffsetEstimate", "SyncResult", "__version__", "align", "estimate_offset"]
+__all__ = ["OffsetEstimate", "SyncResult", "WarpPath", "__version__", "align", "estimate_offset", "warp"]
 
 _LAZY = {
     "align": ("syncmm.alignment.pipeline", "align"),
     "estimate_offset": ("syncmm.alignment.xcorr", "estimate_offset"),
     "SyncResult": ("syncmm.types", "SyncResult"),
     "OffsetEstimate": ("syncmm.types", "OffsetEstimate"),
+    "warp": ("syncmm.alignment.dtw", "warp"),
+    "WarpPath": ("syncmm.alignment.dtw", "WarpPath"),
 }
 
 

@@ -1,0 +1,98 @@
+"""numba kernels for banded DTW (private; the validated wrappers are in dtw.py).
+
+The band is given per REF row ``i`` as OTHER columns ``lo[i] <= j < hi[i]``; row ``i``'s cells are stored at
+``offs[i] .. offs[i+1]`` of flat arrays, so memory is the band's size, never N x M.  The local cost is
+computed on the fly from the feature rows (``X[i]``, ``Y[j]``, unit-norm for the cosine metric).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, fastmath=True)
+def _row_cost(X, Yt, i, a, b, metric, cost_add, out):  # pragma: no cover - compiled
+    """Local costs of REF frame ``i`` against OTHER frames ``a..b-1`` into ``out[:b-a]`` (SIMD over frames)."""
+    w = b - a
+    for t in range(w):
+        out[t] = 0.0
+    d = X.shape[1]
+    if metric == 0:  # cosine distance of unit vectors
+        for k in range(d):
+            x = X[i, k]
+            for t in range(w):
+                out[t] += x * Yt[k, a + t]
+        for t in range(w):
+            out[t] = cost_add + 1.0 - out[t]
+    else:  # euclidean
+        for k in range(d):
+            x = X[i, k]
+            for t in range(w):
+                e = x - Yt[k, a + t]
+                out[t] += e * e
+        for t in range(w):
+            out[t] = cost_add + np.sqrt(out[t])
+
+
+@njit(cache=True)
+def _band_accumulate(X, Yt, lo, hi, offs, steps, weights, cost_add, metric, subseq, D, B):  # pragma: no cover
+    """Fill the accumulated cost ``D`` and the chosen step ``B`` (-1: a start cell) over the band.
+
+    ``Yt`` is OTHER's features transposed, (d, M), so that a row's local costs vectorise.
+    """
+    N = X.shape[0]
+    S = steps.shape[0]
+    inf = np.inf
+    plo = np.empty(S, np.int64)  # per step: band of the predecessor row
+    phi = np.empty(S, np.int64)
+    pbase = np.empty(S, np.int64)
+    wmax = 1
+    for i in range(N):
+        wmax = max(wmax, hi[i] - lo[i])
+    cr = np.empty(wmax)
+    for i in range(N):
+        base = offs[i] - lo[i]
+        for s in range(S):
+            pi = i - steps[s, 0]
+            if pi < 0:
+                plo[s], phi[s], pbase[s] = 0, 0, 0
+            else:
+                plo[s], phi[s], pbase[s] = lo[pi], hi[pi], offs[pi] - lo[pi]
+        _row_cost(X, Yt, i, lo[i], hi[i], metric, cost_add, cr)
+        for j in range(lo[i], hi[i]):
+            c = cr[j - lo[i]]
+            best = inf
+            bs = -1
+            if j == 0 and (i == 0 or subseq):
+                best = c  # a start: (0, 0), or any REF row in subsequence mode
+            for s in range(S):
+                pj = j - steps[s, 1]
+                if pj < plo[s] or pj >= phi[s]:
+                    continue
+                v = D[pbase[s] + pj] + weights[s] * c
+                if v < best:
+                    best = v
+                    bs = s
+            D[base + j] = best
+            B[base + j] = bs
+
+
+@njit(cache=True)
+def _backtrack(lo, offs, steps, B, i_end, j_end):  # pragma: no cover - compiled
+    """The path from a start cell to ``(i_end, j_end)``, as a (K, 2) array in increasing order."""
+    n = i_end + j_end + 2
+    out = np.empty((n, 2), np.int64)
+    k = 0
+    i = i_end
+    j = j_end
+    while True:
+        out[k, 0] = i
+        out[k, 1] = j
+        k += 1
+        s = B[offs[i] + j - lo[i]]
+        if s < 0:
+            break
+        i -= steps[s, 0]
+        j -= steps[s, 1]
+    return out[:k][::-1].copy()

@@ -1,0 +1,399 @@
+"""Banded and multiscale dynamic time warping.
+
+:func:`dtw` runs one banded DTW over feature frames (memory: the band, never N x M).  :func:`warp` is the
+multiscale driver: features smoothed and downsampled, a path found at the coarsest scale over the whole
+matrix, then at each finer scale a band around the projected path.  Both take feature matrices with time
+on the last axis, ``(d, N)``, as librosa does, and return frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..exceptions import AlignmentError, ParameterError
+
+#: Step sets: (d_ref, d_other) steps and their weights on the local cost.
+STEP_SETS = {
+    # classic: diagonal, along REF, along OTHER, all of weight 1 (librosa's default); with the added cost this
+    # favours the diagonal
+    "classic": (np.array([[1, 1], [1, 0], [0, 1]]), np.array([1.0, 1.0, 1.0])),
+    # symmetric: the diagonal weighted like the two single steps it replaces
+    "symmetric": (np.array([[1, 1], [1, 0], [0, 1]]), np.array([2.0, 1.0, 1.0])),
+    # slopes between 1/2 and 2 only (no long horizontal or vertical runs)
+    "slope2": (np.array([[1, 1], [2, 1], [1, 2]]), np.array([2.0, 3.0, 3.0])),
+}
+METRICS = {"cosine": 0, "euclidean": 1}
+COARSE_MAX_FRAMES = 1500  # the coarsest scale has at most this many REF frames
+FACTOR = 4  # downsampling between scales
+KEY_MAX_FRAMES = 500  # the transposition search compares the 12 keys at this resolution
+#: Defaults of :func:`warp`, chosen on the Schubert D911-03 pair (README "syncmm warp": sensitivity table).
+DEFAULT_COST_ADD = 0.1
+DEFAULT_COMPRESS = 300.0
+
+
+@dataclass(frozen=True)
+class DTWResult:
+    """One DTW: the path (K, 2) of (REF frame, OTHER frame), its accumulated cost and the cells computed."""
+
+    path: np.ndarray
+    cost: float
+    cells: int
+
+
+@dataclass(frozen=True, eq=False)
+class WarpPath:
+    """A monotonic time map between REF and OTHER found by DTW.
+
+    ``path`` is a (K, 2) int array of (REF frame, OTHER frame) pairs at ``rate`` frames/s; frame ``i`` of
+    REF is at ``ref_t0 + i / rate`` (likewise OTHER).
+    """
+
+    path: np.ndarray
+    rate: float
+    cost: float
+    n_ref: int
+    n_other: int
+    cells: int
+    ref_t0: float = 0.0
+    other_t0: float = 0.0
+    scales: tuple[int, ...] = field(default=())
+    chroma_shift: int = 0  # OTHER's pitch classes were rolled by this many bins (transposition)
+
+    def _curve(self) -> tuple[np.ndarray, np.ndarray]:
+        i, j = self.path[:, 0], self.path[:, 1]
+        ui, start = np.unique(i, return_index=True)
+        sums = np.add.reduceat(j.astype(np.float64), start)
+        counts = np.diff(np.append(start, len(j)))
+        return ui.astype(np.float64), sums / counts
+
+    def transfer(self, times_in_ref) -> np.ndarray:
+        """Map REF times (s) to OTHER times (s), interpolating between frames; vectorised."""
+        ui, jm = self._curve()
+        t = (np.asarray(times_in_ref, np.float64) - self.ref_t0) * self.rate
+        return np.interp(t, ui, jm) / self.rate + self.other_t0
+
+    def inverse(self, times_in_other) -> np.ndarray:
+        """Map OTHER times (s) to REF times (s): the same path read the other way."""
+        flipped = WarpPath(self.path[:, ::-1].copy(), self.rate, self.cost, self.n_other, self.n_ref, self.cells,
+                           self.other_t0, self.ref_t0)  # fmt: skip
+        return flipped.transfer(times_in_other)
+
+    def summary(self, window_s: float = 5.0) -> dict[str, float]:
+        """Mean tempo ratio (OTHER s per REF s), 5th/95th percentile of the local ratio over ``window_s``, mean cost."""
+        ui, jm = self._curve()
+        span = max(ui[-1] - ui[0], 1.0)
+        mean_ratio = (jm[-1] - jm[0]) / span
+        w = max(int(window_s * self.rate), 2)
+        if len(ui) > w:
+            grid = np.arange(ui[0], ui[-1] - w + 1, max(w // 4, 1))
+            loc = (np.interp(grid + w, ui, jm) - np.interp(grid, ui, jm)) / w
+            lo, hi = np.percentile(loc, [5, 95])
+        else:
+            lo = hi = mean_ratio
+        return {
+            "tempo_ratio": float(mean_ratio),
+            "local_ratio_p5": float(lo),
+            "local_ratio_p95": float(hi),
+            "mean_cost": float(self.cost / max(len(self.path), 1)),
+            "ref_start_s": float(ui[0] / self.rate + self.ref_t0),
+            "ref_end_s": float(ui[-1] / self.rate + self.ref_t0),
+            "other_start_s": float(jm[0] / self.rate + self.other_t0),
+            "other_end_s": float(jm[-1] / self.rate + self.other_t0),
+        }
+
+
+def _check_features(F, name: str) -> np.ndarray:
+    F = np.asarray(F)
+    if F.ndim == 1:
+        F = F[None, :]
+    if F.ndim != 2:
+        raise ParameterError(f"{name}: features must have shape (d, N), not {F.shape}")
+    if F.shape[1] < 2:
+        raise ParameterError(f"{name}: needs at least 2 frames, has {F.shape[1]}")
+    if F.shape[0] < 1:
+        raise ParameterError(f"{name}: has no feature dimensions")
+    if not np.issubdtype(F.dtype, np.number):
+        raise ParameterError(f"{name}: features must be numbers")
+    if not np.isfinite(F).all():
+        raise ParameterError(f"{name}: features contain NaN or infinite values")
+    return F
+
+
+def _rows(F: np.ndarray, metric: int) -> np.ndarray:
+    """(N, d) float64 rows; unit norm for the cosine metric (silent frames become the uniform vector)."""
+    R = np.ascontiguousarray(F.T, np.float64)
+    if metric == 0:
+        n = np.linalg.norm(R, axis=1, keepdims=True)
+        flat = n[:, 0] < 1e-9
+        R = R / np.where(n < 1e-9, 1.0, n)
+        R[flat] = 1.0 / math.sqrt(R.shape[1])
+    return R
+
+
+def _steps(steps) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(steps, str):
+        if steps not in STEP_SETS:
+            raise ParameterError(f"unknown step set {steps!r}; use one of {', '.join(STEP_SETS)}")
+        st, w = STEP_SETS[steps]
+    else:
+        st, w = steps
+    st = np.asarray(st, np.int64)
+    w = np.asarray(w, np.float64)
+    if st.ndim != 2 or st.shape[1] != 2 or len(st) != len(w) or len(st) == 0:
+        raise ParameterError("steps must be (S, 2) with S weights")
+    if (st < 0).any() or (st.sum(axis=1) == 0).any() or (w <= 0).any():
+        raise ParameterError("steps must be non-negative, non-zero, with positive weights")
+    return st, w
+
+
+def _full_band(n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(n, np.int64), np.full(n, m, np.int64)
+
+
+def dtw(
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    band: tuple[np.ndarray, np.ndarray] | None = None,
+    metric: str = "cosine",
+    steps: str | tuple = "classic",
+    cost_add: float = 1.0,
+    subsequence: bool = False,
+) -> DTWResult:
+    """Banded DTW between feature sequences ``X`` (REF) and ``Y`` (OTHER).
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(d, N)]
+        REF features, time last.
+    Y : np.ndarray [shape=(d, M)]
+        OTHER features.
+    band : (lo, hi), optional
+        For each REF frame ``i`` the OTHER frames ``lo[i] <= j < hi[i]`` the path may visit (int arrays of
+        length N); default: all of them.
+    metric : {"cosine", "euclidean"}
+        Local distance (cosine: ``1 - <x, y>`` of unit vectors, in [0, 2]).
+    steps : str or (steps, weights)
+        ``"classic"`` ((1,1) weight 2, (1,0) and (0,1) weight 1), ``"slope2"`` ((1,1), (2,1), (1,2)), or
+        arrays of (d_ref, d_other) steps and their weights.
+    cost_add : float
+        Added to every local cost (1 maps a cosine distance in [0, 1] to [1, 2], which favours short paths).
+    subsequence : bool
+        OTHER is a part of REF: the path may start and end at any REF frame (but covers all of OTHER).
+
+    Returns
+    -------
+    DTWResult
+
+    Raises
+    ------
+    ParameterError
+        Bad shapes, NaN, mismatched dimensions, a malformed band.
+    AlignmentError
+        The band does not connect the start to the end.
+    """
+    X = _check_features(X, "REF")
+    Y = _check_features(Y, "OTHER")
+    if X.shape[0] != Y.shape[0]:
+        raise ParameterError(f"REF has {X.shape[0]} feature dimensions, OTHER {Y.shape[0]}")
+    if metric not in METRICS:
+        raise ParameterError(f"unknown metric {metric!r}; use cosine or euclidean")
+    if not math.isfinite(cost_add) or cost_add < 0:
+        raise ParameterError("cost_add must be >= 0")
+    m = METRICS[metric]
+    st, w = _steps(steps)
+    n, mm = X.shape[1], Y.shape[1]
+    lo, hi = _full_band(n, mm) if band is None else (np.asarray(band[0], np.int64), np.asarray(band[1], np.int64))
+    if lo.shape != (n,) or hi.shape != (n,) or (lo < 0).any() or (hi > mm).any() or (hi < lo).any():
+        raise ParameterError(f"band must be two int arrays of length {n} with 0 <= lo <= hi <= {mm}")
+    return _run(_rows(X, m), _rows(Y, m), lo, hi, st, w, cost_add, m, subsequence)
+
+
+def _run(R, Q, lo, hi, st, w, cost_add, m, subsequence) -> DTWResult:
+    from ._dtw_kernels import _backtrack, _band_accumulate
+
+    n, mm = len(R), len(Q)
+    offs = np.zeros(n + 1, np.int64)
+    np.cumsum(hi - lo, out=offs[1:])
+    D = np.empty(offs[-1], np.float64)
+    B = np.empty(offs[-1], np.int8)
+    _band_accumulate(R, np.ascontiguousarray(Q.T), lo, hi, offs, st, w, float(cost_add), m, subsequence, D, B)
+    j_end = mm - 1
+    if subsequence:
+        rows = np.flatnonzero((lo <= j_end) & (hi > j_end))
+        if len(rows) == 0:
+            raise AlignmentError("no path: the band never reaches the end of OTHER")
+        vals = D[offs[rows] + j_end - lo[rows]]
+        k = int(np.argmin(vals))
+        i_end, cost = int(rows[k]), float(vals[k])
+    else:
+        i_end = n - 1
+        if not lo[i_end] <= j_end < hi[i_end]:
+            raise AlignmentError("no path: the band does not contain the end cell")
+        cost = float(D[offs[i_end] + j_end - lo[i_end]])
+    if not math.isfinite(cost):
+        raise AlignmentError("no path: the band is too narrow to connect the start to the end")
+    path = _backtrack(lo, offs, st, B, i_end, j_end)
+    return DTWResult(path=path, cost=cost, cells=int(offs[-1]))
+
+
+def _downsample(R: np.ndarray, f: int, metric: int) -> np.ndarray:
+    """Smooth (box of 2f frames) and keep every f-th frame; renormalise."""
+    if f == 1:
+        return R
+    k = 2 * f
+    c = np.cumsum(np.vstack([np.zeros((1, R.shape[1])), R]), axis=0)
+    idx = np.arange(0, len(R), f)
+    a = np.clip(idx - k // 2 + f // 2, 0, len(R))
+    b = np.clip(a + k, 0, len(R))
+    S = (c[b] - c[a]) / np.maximum(b - a, 1)[:, None]
+    if metric == 0:
+        nrm = np.linalg.norm(S, axis=1, keepdims=True)
+        flat = nrm[:, 0] < 1e-9
+        S = S / np.where(nrm < 1e-9, 1.0, nrm)
+        S[flat] = 1.0 / math.sqrt(S.shape[1])
+    return np.ascontiguousarray(S)
+
+
+def _project(path: np.ndarray, f: int, n: int, m: int, radius: int, subsequence: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The band at the finer scale: the cells under the coarse path, widened by ``radius`` frames."""
+    lo = np.full(n, m, np.int64)
+    hi = np.zeros(n, np.int64)
+    for ic, jc in path:
+        a, b = ic * f, min((ic + 1) * f, n)
+        if a >= n:
+            continue
+        lo[a:b] = np.minimum(lo[a:b], jc * f)
+        hi[a:b] = np.maximum(hi[a:b], min((jc + 1) * f, m))
+    rows = np.flatnonzero(hi > lo)
+    first, last = rows[0], rows[-1]
+    lo[:first], hi[:first] = lo[first], hi[first]
+    lo[last + 1 :], hi[last + 1 :] = lo[last], hi[last]
+    # widen: every row sees the columns of the rows within +-radius, plus radius columns each side
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+    lo = minimum_filter1d(lo, 2 * radius + 1, mode="nearest") - radius
+    hi = maximum_filter1d(hi, 2 * radius + 1, mode="nearest") + radius
+    lo = np.minimum.accumulate(np.clip(lo, 0, m)[::-1])[::-1]  # monotonic, so a path can always continue
+    hi = np.maximum.accumulate(np.clip(hi, 0, m))
+    if not subsequence:
+        lo[0] = 0
+        hi[-1] = m
+    hi = np.maximum(hi, lo + 1)
+    return lo, np.minimum(hi, m)
+
+
+def warp(
+    ref_features: np.ndarray,
+    other_features: np.ndarray,
+    rate: float,
+    *,
+    metric: str = "cosine",
+    steps: str | tuple = "classic",
+    cost_add: float = DEFAULT_COST_ADD,
+    band_s: float = 0.3,
+    compress: float | None = DEFAULT_COMPRESS,
+    transpose: str | int | None = "auto",
+    subsequence: bool = False,
+    ref_t0: float = 0.0,
+    other_t0: float = 0.0,
+) -> WarpPath:
+    """Multiscale DTW: the time map between two feature sequences at ``rate`` frames/s.
+
+    Parameters
+    ----------
+    ref_features : np.ndarray [shape=(d, N)]
+        REF features, time last (chroma, MFCC, onset channels... any stack of the same frames).
+    other_features : np.ndarray [shape=(d, M)]
+        OTHER features at the same rate.
+    rate : float
+        Frames per second of both.
+    metric, steps, cost_add, subsequence
+        As in :func:`dtw`.
+    band_s : float
+        Half-width of the band around the path projected from the coarser scale, in seconds (at least
+        two frames of that scale).
+    compress : float or None
+        Non-negative features (chroma, onset strength) are unit-normalised and log-compressed,
+        ``log(1 + compress * x)``, so that weak pitch classes count; None: as given.
+    transpose : "auto", int or None
+        Features whose dimension is a multiple of 12 are taken as blocks of pitch classes: ``"auto"`` tries
+        the 12 circular shifts of OTHER's at the coarsest scale and keeps the cheapest (performances in
+        different keys); an int forces a shift; None: no shift.
+    ref_t0, other_t0 : float
+        Times of the first frames.
+
+    Returns
+    -------
+    WarpPath
+    """
+    X = _check_features(ref_features, "REF")
+    Y = _check_features(other_features, "OTHER")
+    if X.shape[0] != Y.shape[0]:
+        raise ParameterError(f"REF has {X.shape[0]} feature dimensions, OTHER {Y.shape[0]}")
+    if not (math.isfinite(rate) and rate > 0):
+        raise ParameterError("rate must be > 0")
+    if not (math.isfinite(band_s) and band_s >= 0):
+        raise ParameterError("band_s must be >= 0")
+    if metric not in METRICS:
+        raise ParameterError(f"unknown metric {metric!r}; use cosine or euclidean")
+    m = METRICS[metric]
+    st, w = _steps(steps)
+    if compress is not None and (X.min() >= 0 and Y.min() >= 0):
+        X, Y = _compress(X, compress), _compress(Y, compress)
+    R = _rows(X, m)
+    n, mm = X.shape[1], Y.shape[1]
+    factors = [1]
+    while max(n, mm) // factors[-1] > COARSE_MAX_FRAMES:
+        factors.append(factors[-1] * FACTOR)
+    factors = factors[::-1]
+    shift = 0
+    if transpose is not None and X.shape[0] % 12 == 0:
+        if transpose == "auto":
+            f = 1
+            while max(n, mm) // f > KEY_MAX_FRAMES:
+                f *= 2
+            Rf = _downsample(R, f, m)
+            costs = []
+            for k in range(12):
+                Of = _downsample(_rows(_roll(Y, k), m), f, m)
+                r = _run(Rf, Of, *_full_band(len(Rf), len(Of)), st, w, cost_add, m, subsequence)
+                costs.append(r.cost / len(r.path))
+            shift = int(np.argmin(costs))
+        elif isinstance(transpose, int):
+            shift = transpose % 12
+        else:
+            raise ParameterError("transpose must be 'auto', an int or None")
+    Q = _rows(_roll(Y, shift), m)
+    path = None
+    cells = 0
+    prev_f = None
+    for f in factors:
+        Rf, Of = _downsample(R, f, m), _downsample(Q, f, m)
+        if path is None:
+            lo, hi = _full_band(len(Rf), len(Of))
+        else:
+            r = prev_f // f
+            radius = max(int(round(band_s * rate / f)), 2)
+            lo, hi = _project(path, r, len(Rf), len(Of), radius, subsequence)
+        res = _run(Rf, Of, lo, hi, st, w, cost_add, m, subsequence)
+        path, prev_f = res.path, f
+        cells += res.cells
+    return WarpPath(path=path, rate=float(rate), cost=res.cost, n_ref=n, n_other=mm, cells=cells,
+                    ref_t0=ref_t0, other_t0=other_t0, scales=tuple(factors), chroma_shift=shift)  # fmt: skip
+
+
+def _compress(F: np.ndarray, gamma: float) -> np.ndarray:
+    n = np.linalg.norm(F, axis=0, keepdims=True)
+    return np.log1p(gamma * F / np.where(n < 1e-12, 1.0, n))
+
+
+def _roll(F: np.ndarray, k: int) -> np.ndarray:
+    """Roll each block of 12 pitch classes by ``k`` bins."""
+    if k == 0:
+        return F
+    d = F.shape[0]
+    return np.concatenate([np.roll(F[b : b + 12], k, axis=0) for b in range(0, d, 12)], axis=0)

@@ -1,0 +1,124 @@
+"""The banded DTW kernel against a naive full NumPy DTW, a textbook example, the multiscale driver and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from syncmm.alignment.dtw import STEP_SETS, WarpPath, dtw, warp
+from syncmm.exceptions import AlignmentError, ParameterError
+
+
+def naive(X, Y, steps, weights, cost_add=1.0, metric="cosine", subsequence=False):
+    """Full N x M DTW in plain NumPy: accumulated cost matrix and the path by backtracking."""
+    if metric == "cosine":
+        A = X / np.maximum(np.linalg.norm(X, axis=0), 1e-300)
+        Bm = Y / np.maximum(np.linalg.norm(Y, axis=0), 1e-300)
+        C = 1.0 - A.T @ Bm
+    else:
+        C = np.sqrt(((X.T[:, None, :] - Y.T[None, :, :]) ** 2).sum(-1))
+    C = C + cost_add
+    n, m = C.shape
+    D = np.full((n, m), np.inf)
+    P = np.full((n, m), -1)
+    for i in range(n):
+        for j in range(m):
+            best, bs = (C[i, j], -1) if j == 0 and (i == 0 or subsequence) else (np.inf, -1)
+            for s, (di, dj) in enumerate(steps):
+                if i - di >= 0 and j - dj >= 0 and D[i - di, j - dj] + weights[s] * C[i, j] < best:
+                    best, bs = D[i - di, j - dj] + weights[s] * C[i, j], s
+            D[i, j], P[i, j] = best, bs
+    i = int(np.argmin(D[:, m - 1])) if subsequence else n - 1
+    cost = D[i, m - 1]
+    path, j = [], m - 1
+    while True:
+        path.append((i, j))
+        s = P[i, j]
+        if s < 0:
+            break
+        i, j = i - steps[s][0], j - steps[s][1]
+    return cost, np.array(path[::-1])
+
+
+@pytest.mark.parametrize("name", list(STEP_SETS))
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_kernel_equals_naive_full_dtw(rng, name, metric):
+    st, w = STEP_SETS[name]
+    for _ in range(6):
+        n, m = int(rng.integers(5, 30)), int(rng.integers(5, 30))
+        if name == "slope2":  # reachable end: slopes between 1/2 and 2
+            m = int(np.clip(m, n // 2 + 1, 2 * n - 1))
+        X, Y = rng.random((4, n)), rng.random((4, m))
+        cost, path = naive(X, Y, st, w, metric=metric)
+        if not np.isfinite(cost):
+            continue
+        res = dtw(X, Y, steps=name, metric=metric)
+        assert res.cost == pytest.approx(cost, rel=1e-9)
+        np.testing.assert_array_equal(res.path, path)
+        # a band that contains the optimal path gives the same answer
+        near = [np.abs(path[:, 0] - i) <= 2 for i in range(n)]  # (slope2 paths skip rows)
+        lo = np.array([path[k, 1].min() for k in near]) - 2
+        hi = np.array([path[k, 1].max() for k in near]) + 3
+        lo = np.minimum.accumulate(np.clip(lo, 0, m)[::-1])[::-1]
+        hi = np.maximum.accumulate(np.clip(hi, 0, m))
+        banded = dtw(X, Y, steps=name, metric=metric, band=(lo, hi))
+        assert banded.cost == pytest.approx(cost, rel=1e-9) and banded.cells < n * m
+        np.testing.assert_array_equal(banded.path, path)
+
+
+def test_subsequence_equals_naive(rng):
+    st, w = STEP_SETS["classic"]
+    for _ in range(5):
+        X, Y = rng.random((3, 40)), rng.random((3, 12))
+        cost, path = naive(X, Y, st, w, subsequence=True)
+        res = dtw(X, Y, subsequence=True)
+        assert res.cost == pytest.approx(cost) and np.array_equal(res.path, path)
+
+
+def test_textbook_example():
+    # x = 1 2 3 3 5 against y = 1 2 2 3 5 (absolute difference, unit steps of weight 1): the path pairs each 2 of y
+    # with x's 2 and each 3 of x with y's 3, at zero cost
+    x = np.array([[1.0, 2, 3, 3, 5]])
+    y = np.array([[1.0, 2, 2, 3, 5]])
+    res = dtw(x, y, metric="euclidean", cost_add=0.0, steps=(np.array([[1, 1], [1, 0], [0, 1]]), np.ones(3)))
+    assert res.cost == 0.0
+    assert res.path.tolist() == [[0, 0], [1, 1], [1, 2], [2, 3], [3, 3], [4, 4]]
+
+
+def test_multiscale_recovers_a_known_warp(rng):
+    # OTHER = REF played with a smoothly varying tempo: the map is known exactly
+    rate, n = 50.0, 6000
+    X = np.abs(np.cumsum(rng.standard_normal((12, n)), axis=1))
+    t_other = np.arange(int(n * 0.9)) / rate
+    t_ref = t_other / 0.9 + 2.0 * np.sin(2 * np.pi * t_other / 60.0)
+    t_ref = np.clip(t_ref, 0, (n - 1) / rate)
+    Y = np.stack([np.interp(t_ref * rate, np.arange(n), row) for row in X])
+    wp = warp(X, Y, rate)
+    assert isinstance(wp, WarpPath) and len(wp.scales) > 1 and wp.cells < n * Y.shape[1] / 10
+    probe = np.linspace(5, t_ref[-1] - 5, 200)
+    truth = np.interp(probe, t_ref, t_other)
+    assert np.median(np.abs(wp.transfer(probe) - truth)) < 1 / rate
+    assert np.all(np.diff(wp.path, axis=0) >= 0)
+
+
+def test_bad_input():
+    good = np.ones((12, 50))
+    with pytest.raises(ParameterError, match="NaN"):
+        warp(np.full((12, 50), np.nan), good, 50)
+    with pytest.raises(ParameterError, match="frames"):
+        warp(np.ones((12, 0)), good, 50)
+    with pytest.raises(ParameterError, match="dimensions"):
+        warp(np.ones((11, 50)), good, 50)
+    with pytest.raises(ParameterError):
+        dtw(good, good, steps="zigzag")
+    with pytest.raises(AlignmentError, match="no path"):
+        dtw(good, good, band=(np.zeros(50, int), np.ones(50, int)))  # never reaches the last column
+
+
+def test_transposition_is_found(rng):
+    X = np.abs(np.cumsum(rng.standard_normal((12, 3000)), axis=1))
+    Y = np.roll(X[:, ::2], 3, axis=0)  # twice the tempo, three semitones up
+    wp = warp(X, Y, 50)
+    assert wp.chroma_shift == 9  # rolling OTHER by 9 more bins undoes the +3
+    assert np.median(np.abs(wp.transfer(np.arange(5, 55)) - np.arange(5, 55) / 2)) <= 0.02
+    assert warp(X, Y, 50, transpose=None).chroma_shift == 0
