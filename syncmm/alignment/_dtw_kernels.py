@@ -51,6 +51,8 @@ def _band_accumulate(X, Yt, lo, hi, offs, steps, weights, cost_add, metric, subs
     for i in range(N):
         wmax = max(wmax, hi[i] - lo[i])
     cr = np.empty(wmax)
+    classic = (S == 3 and steps[0, 0] == 1 and steps[0, 1] == 1 and steps[1, 0] == 1 and steps[1, 1] == 0
+               and steps[2, 0] == 0 and steps[2, 1] == 1)  # fmt: skip
     for i in range(N):
         base = offs[i] - lo[i]
         for s in range(S):
@@ -60,6 +62,9 @@ def _band_accumulate(X, Yt, lo, hi, offs, steps, weights, cost_add, metric, subs
             else:
                 plo[s], phi[s], pbase[s] = lo[pi], hi[pi], offs[pi] - lo[pi]
         _row_cost(X, Yt, i, lo[i], hi[i], metric, cost_add, cr)
+        if classic:
+            _row_classic(D, B, cr, i, lo[i], hi[i], base, plo[0], phi[0], pbase[0], weights, subseq)
+            continue
         for j in range(lo[i], hi[i]):
             c = cr[j - lo[i]]
             best = inf
@@ -76,6 +81,39 @@ def _band_accumulate(X, Yt, lo, hi, offs, steps, weights, cost_add, metric, subs
                     bs = s
             D[base + j] = best
             B[base + j] = bs
+
+
+@njit(cache=True)
+def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, subseq):  # pragma: no cover - compiled
+    """One row for the steps (1,1), (1,0), (0,1), unrolled (same order and ties as the generic loop)."""
+    inf = np.inf
+    w0, w1, w2 = weights[0], weights[1], weights[2]
+    left = inf
+    for j in range(lo_i, hi_i):
+        c = cr[j - lo_i]
+        best = inf
+        bs = -1
+        if j == 0 and (i == 0 or subseq):
+            best = c
+        if i > 0:
+            if plo <= j - 1 < phi:
+                v = D[pbase + j - 1] + w0 * c
+                if v < best:
+                    best = v
+                    bs = 0
+            if plo <= j < phi:
+                v = D[pbase + j] + w1 * c
+                if v < best:
+                    best = v
+                    bs = 1
+        if j > lo_i:
+            v = left + w2 * c
+            if v < best:
+                best = v
+                bs = 2
+        D[base + j] = best
+        B[base + j] = bs
+        left = best
 
 
 @njit(cache=True)
