@@ -28,7 +28,7 @@ STEP_SETS = {
 METRICS = {"cosine": 0, "euclidean": 1}
 COARSE_MAX_FRAMES = 1500  # the coarsest scale has at most this many REF frames
 FACTOR = 4  # downsampling between scales
-KEY_MAX_FRAMES = 500  # the transposition search compares the 12 keys at this resolution
+KEY_MAX_FRAMES = 250  # the transposition search compares the 12 keys at this resolution
 #: Defaults of :func:`warp`, chosen on the Schubert D911-03 pair (README "syncmm warp": sensitivity table).
 DEFAULT_COST_ADD = 0.1
 DEFAULT_COMPRESS = 300.0

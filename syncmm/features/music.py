@@ -1,8 +1,8 @@
 """Features for non-linear alignment (``syncmm warp``): chroma, quantised chroma, pitch-class onsets, MFCC.
 
 All take mono audio and return ``Features`` with time on the last axis at exactly ``rate`` frames/s
-(the hop is ``sr / rate`` samples, so ``sr`` must be a multiple of ``rate``).  librosa supplies the STFT
-chroma filter bank and the MFCC; it is imported inside the functions.
+(the hop is ``sr / rate`` samples, so ``sr`` must be a multiple of ``rate``).  Chroma, CENS and pitch onsets
+are NumPy/SciPy only; the MFCC uses librosa's mel filter bank and DCT (imported only then: it costs ~1 s).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ..exceptions import ParameterError
 from ..types import Features
 
 KINDS = ("chroma", "cens", "onset", "mfcc")
-N_FFT_S = 0.186  # analysis window (4096 samples at 22.05 kHz): resolves semitones down to ~100 Hz
+N_FFT_S = 0.18  # analysis window (2048 samples at 12 kHz, 4096 at 22.05 kHz): semitones resolved down to ~100 Hz
 
 
 def _hop(sr: int, rate: float) -> int:
@@ -29,7 +29,7 @@ def _unit(F: np.ndarray) -> np.ndarray:
 
 
 def _power(y: np.ndarray, sr: int, hop: int) -> tuple[np.ndarray, int]:
-    n_fft = int(2 ** np.ceil(np.log2(N_FFT_S * sr)))
+    n_fft = int(2 ** np.round(np.log2(N_FFT_S * sr)))
     pad = np.pad(np.asarray(y, np.float32), (n_fft // 2, n_fft // 2))
     n = 1 + (len(pad) - n_fft) // hop
     win = np.hanning(n_fft).astype(np.float32)
@@ -41,14 +41,26 @@ def _power(y: np.ndarray, sr: int, hop: int) -> tuple[np.ndarray, int]:
     return S, n_fft
 
 
-def chroma(y: np.ndarray, sr: int, rate: float = 50.0) -> np.ndarray:
-    """Energy per pitch class from the STFT, shape (12, N); C first."""
-    import librosa
+def chroma_filters(sr: int, n_fft: int, fmin: float = 55.0, fmax: float = 5000.0) -> np.ndarray:
+    """(12, n_fft/2+1) weights: each STFT bin's energy shared among the pitch classes near its pitch
+    (Gaussian, 0.5 semitone wide, circular), bins outside ``fmin..fmax`` ignored, mid octaves weighted most."""
+    f = np.arange(n_fft // 2 + 1) * sr / n_fft
+    ok = (f >= fmin) & (f <= fmax)
+    midi = np.zeros_like(f)
+    midi[ok] = 12 * np.log2(f[ok] / 440.0) + 69
+    d = (midi[None, :] - np.arange(12)[:, None] - 60 + 6) % 12 - 6  # semitones to each class, in [-6, 6)
+    W = np.exp(-0.5 * (d / 0.5) ** 2)
+    W /= W.sum(axis=0, keepdims=True)
+    W *= np.exp(-0.5 * ((midi - 66) / 24) ** 2)[None, :]
+    W[:, ~ok] = 0.0
+    return W.astype(np.float32)
 
+
+def chroma(y: np.ndarray, sr: int, rate: float = 50.0) -> np.ndarray:
+    """Energy per pitch class from the STFT, shape (12, N); C first.  (NumPy only: no librosa import.)"""
     hop = _hop(sr, rate)
     S, n_fft = _power(y, sr, hop)
-    fb = librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=0.0, norm=None).astype(np.float32)
-    return fb @ S
+    return chroma_filters(sr, n_fft) @ S
 
 
 def cens(C: np.ndarray, rate: float, smooth_s: float = 0.2) -> np.ndarray:
@@ -75,9 +87,11 @@ def pitch_onsets(C: np.ndarray, rate: float) -> np.ndarray:
     peak = maximum_filter1d(rise.max(axis=0), k, mode="nearest")
     rise = rise / np.maximum(peak, 1e-6)[None, :]
     w = np.exp(-np.arange(int(0.1 * rate) + 1) / max(0.02 * rate, 1e-6))  # a short decay: onsets get a duration
-    from scipy.signal import lfilter
-
-    return lfilter(w / w.sum(), [1.0], rise, axis=1)
+    w /= w.sum()
+    out = w[0] * rise
+    for t in range(1, len(w)):  # causal FIR along time (a few taps)
+        out[:, t:] += w[t] * rise[:, :-t]
+    return out
 
 
 def mfcc(y: np.ndarray, sr: int, rate: float = 50.0, n_mfcc: int = 20) -> np.ndarray:
