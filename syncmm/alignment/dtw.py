@@ -298,6 +298,8 @@ def warp(
     compress: float | None = DEFAULT_COMPRESS,
     transpose: str | int | None = "auto",
     subsequence: bool = False,
+    offset_s: float | None = None,
+    offset_radius_s: float = 10.0,
     ref_t0: float = 0.0,
     other_t0: float = 0.0,
 ) -> WarpPath:
@@ -323,6 +325,12 @@ def warp(
         Features whose dimension is a multiple of 12 are taken as blocks of pitch classes: ``"auto"`` tries
         the 12 circular shifts of OTHER's at the coarsest scale and keeps the cheapest (performances in
         different keys); an int forces a shift; None: no shift.
+    offset_s : float, optional
+        A known offset (``t_REF - t_OTHER``, e.g. from :func:`syncmm.estimate_offset`) for offset-plus-wobble
+        material: only the overlap it implies is warped, and the coarsest scale searches within
+        ``offset_radius_s`` of it instead of the whole matrix.  The map is then defined on that overlap.
+    offset_radius_s : float
+        How far the path may wander from the seeded offset at the coarsest scale.
     ref_t0, other_t0 : float
         Times of the first frames.
 
@@ -342,6 +350,16 @@ def warp(
         raise ParameterError(f"unknown metric {metric!r}; use cosine or euclidean")
     m = METRICS[metric]
     st, w = _steps(steps)
+    n0, mm0 = X.shape[1], Y.shape[1]
+    a_r = a_o = 0
+    if offset_s is not None:
+        if not (math.isfinite(offset_s) and math.isfinite(offset_radius_s) and offset_radius_s > 0):
+            raise ParameterError("offset_s must be finite and offset_radius_s > 0")
+        a_r, a_o = max(0, int(round(offset_s * rate))), max(0, int(round(-offset_s * rate)))
+        length = min(n0 - a_r, mm0 - a_o)
+        if length < 2:
+            raise AlignmentError(f"no path: an offset of {offset_s:.3f} s leaves no overlap")
+        X, Y = X[:, a_r : a_r + length], Y[:, a_o : a_o + length]
     if compress is not None and (X.min() >= 0 and Y.min() >= 0):
         X, Y = _compress(X, compress), _compress(Y, compress)
     R = _rows(X, m)
@@ -373,7 +391,14 @@ def warp(
     prev_f = None
     for f in factors:
         Rf, Of = _downsample(R, f, m), _downsample(Q, f, m)
-        if path is None:
+        if path is None and offset_s is not None:  # seeded: the diagonal of the overlap, +- the radius
+            rad = max(int(round(offset_radius_s * rate / f)), 2)
+            i = np.arange(len(Rf))
+            lo = np.clip(i - rad, 0, len(Of)).astype(np.int64)
+            hi = np.clip(i + rad + 1, 1, len(Of)).astype(np.int64)
+            lo[0], hi[-1] = 0, len(Of)
+            hi = np.maximum(hi, lo + 1)
+        elif path is None:
             lo, hi = _full_band(len(Rf), len(Of))
         else:
             r = prev_f // f
@@ -382,7 +407,9 @@ def warp(
         res = _run(Rf, Of, lo, hi, st, w, cost_add, m, subsequence)
         path, prev_f = res.path, f
         cells += res.cells
-    return WarpPath(path=path, rate=float(rate), cost=res.cost, n_ref=n, n_other=mm, cells=cells,
+    if a_r or a_o:
+        path = path + np.array([a_r, a_o], np.int64)
+    return WarpPath(path=path, rate=float(rate), cost=res.cost, n_ref=n0, n_other=mm0, cells=cells,
                     ref_t0=ref_t0, other_t0=other_t0, scales=tuple(factors), chroma_shift=shift)  # fmt: skip
 
 

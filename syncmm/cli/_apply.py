@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,22 +30,18 @@ VerifyOpt = Annotated[
 ]
 
 
-@contextmanager
-def _sigterm_as_interrupt():
-    """SIGTERM (a batch system stopping us) cleans up like Ctrl-C."""
+def _sigterm_as_interrupt() -> None:
+    """From now on SIGTERM (a batch system stopping us) cleans up like Ctrl-C (exit 130).
+
+    Installed for the rest of the command, not just around the write: a handler restored at the end of the
+    write could turn a SIGTERM that arrived during its last C call into a silently ignored one.
+    """
 
     def handler(signum, frame):
         raise KeyboardInterrupt
 
-    try:
-        old = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave signals alone
+        signal.signal(signal.SIGTERM, handler)
 
 
 def run_apply(
@@ -88,7 +84,8 @@ def run_apply(
         d["ffmpeg_command"] = shlex.join(argv)
         return d
     cb = (lambda done, total: progress("write", done, total)) if progress else None
-    with _sigterm_as_interrupt(), atomic_output(out, [ref, other], overwrite) as tmp:
+    _sigterm_as_interrupt()
+    with atomic_output(out, [ref, other], overwrite) as tmp:
         stats = conform(plan, tmp, cb)
     argv = ffmpeg_equivalent(plan, stats.other_t0)
     import shlex

@@ -28,6 +28,10 @@ def warp_cmd(
     steps: Annotated[str, typer.Option(help="classic, symmetric or slope2.")] = "classic",
     transpose: Annotated[str, typer.Option(help="auto (try the 12 keys for chroma), none, or semitones.")] = "auto",
     subsequence: Annotated[bool, typer.Option(help="OTHER is a part of REF: find where.")] = False,
+    offset: Annotated[
+        str | None,
+        typer.Option(help="Seed with an offset t_REF - t_OTHER (e.g. 12.5s), or 'auto' (cross-correlation)."),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the time map: .csv or .json (atomically).")
     ] = None,
@@ -47,6 +51,7 @@ def warp_cmd(
       syncmm warp a.flac b.flac --features chroma+onset+mfcc -f json | jq .summary
       syncmm warp ref_chroma.npy other_chroma.npy --rate 50 -o map.json
       syncmm warp original.wav dub.wav --render dub-on-original.wav
+      syncmm warp broadcast.wav clip.wav --offset auto   # offset plus wobble: warp the overlap only
     """
     setup_logging(verbose, quiet)
     if fmt not in ("text", "json"):
@@ -54,6 +59,7 @@ def warp_cmd(
     if transpose not in ("auto", "none") and not transpose.lstrip("-").isdigit():
         raise typer.BadParameter("use auto, none or a number of semitones", param_hint="--transpose")
     band_s = parse_time_option(band, "--band")
+    seed = None if offset in (None, "auto") else parse_time_option(offset, "--offset")
     from ..report import writers
 
     for p in (output, render):
@@ -71,9 +77,22 @@ def warp_cmd(
         fo, sig_o = _features(other, features, rate)
         progress("warp", 0.0, None)
         tr: str | int | None = None if transpose == "none" else "auto" if transpose == "auto" else int(transpose)
+        if offset == "auto":
+            if sig_r is None or sig_o is None:
+                raise typer.BadParameter("'auto' needs audio inputs; give the offset in seconds", param_hint="--offset")
+            from ..alignment.xcorr import estimate_offset
+
+            # a seed only needs to be within the search radius: the coarse (onset) stage, whatever its confidence
+            est = estimate_offset(sig_r.y, sig_o.y, sig_r.sr, t0_x=sig_r.t0, t0_y=sig_o.t0, method="coarse",
+                                  min_confidence=0.0)  # fmt: skip
+            seed = est.offset_s
+        if seed is not None:  # warp() works in frames from each input's first frame
+            seed = seed - fr.t0 + fo.t0
         wp = warp(fr.X, fo.X, rate, metric=metric, steps=steps, band_s=band_s or 0.0, transpose=tr,
-                  subsequence=subsequence, ref_t0=fr.t0, other_t0=fo.t0)  # fmt: skip
+                  subsequence=subsequence, offset_s=seed, ref_t0=fr.t0, other_t0=fo.t0)  # fmt: skip
         report = warp_report(wp, str(ref), str(other), features if sig_r is not None else "npy")
+        if seed is not None:
+            report["seed_offset_s"] = round(seed + fr.t0 - fo.t0, 6)
         if output is not None:
             if output.suffix.lower() == ".csv":
                 text = warp_csv(wp)

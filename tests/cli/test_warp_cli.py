@@ -108,3 +108,21 @@ def test_bad_input_exit_codes(tmp_path, pair):
     assert run("warp", tmp_path / "good.npy", tmp_path / "good.npy", "-o", tmp_path / "m.txt").exit_code == 2
     r = run("warp", tmp_path / "good.npy", tmp_path / "good.npy", "--render", tmp_path / "r.wav")
     assert r.exit_code == 2 and not (tmp_path / "r.wav").exists()
+
+
+def test_offset_seed_warps_the_overlap(tmp_path):
+    """OTHER is a 25-s excerpt of REF's music from 10 s on, wobbling +-80 ms: `--offset auto` finds and warps it."""
+    notes = score(40.0, np.random.default_rng(8))
+    part = [(t - 10.0, d, m) for t, d, m in notes if 10.0 <= t and t + d <= 35.0]
+    t = np.linspace(0, 25, 2501)
+    f = t + 0.08 * np.sin(2 * np.pi * t / 12.0)  # OTHER time of each excerpt time
+    write_audio(tmp_path / "ref.wav", play(notes, 40.0), SR)
+    write_audio(tmp_path / "part.wav", play(part, f[-1] + 0.5, lambda x: np.interp(x, t, f)), SR)
+    r = run("warp", tmp_path / "ref.wav", tmp_path / "part.wav", "--offset", "auto", "-o", tmp_path / "m.csv",
+            "-f", "json")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert abs(json.loads(r.stdout)["seed_offset_s"] - 10.0) < 0.3
+    m = np.loadtxt(tmp_path / "m.csv", delimiter=",", skiprows=1)
+    inside = (m[:, 0] > 12) & (m[:, 0] < 33)
+    truth = np.interp(m[inside, 0] - 10.0, t, f)
+    assert np.median(np.abs(m[inside, 1] - truth)) <= 0.02

@@ -252,10 +252,20 @@ def test_interrupt_while_writing_leaves_nothing(media, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.fixture(scope="module")
+def long_pair(tmp_path_factory):
+    """10 minutes at 48 kHz, OTHER 120 ppm fast: writing its correction takes a few seconds."""
+    d = tmp_path_factory.mktemp("long")
+    event = speech_timeline(620.0, SR, np.random.default_rng(21))
+    write_audio(d / "ref.flac", event[: 600 * SR], SR)
+    write_audio(d / "other.flac", drifted(event, SR, 1.5, 120.0, 590.0), SR)
+    return d
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_signal_while_writing_leaves_nothing(media, tmp_path, sig):
+def test_signal_while_writing_leaves_nothing(long_pair, tmp_path, sig):
     rep = tmp_path / "sync.json"
-    assert run("align", media / "ref.wav", media / "rec.wav", "-f", "json", "-o", rep).exit_code == 0
+    assert run("align", long_pair / "ref.flac", long_pair / "other.flac", "-f", "json", "-o", rep).exit_code == 0
     out = tmp_path / "o.flac"
     cmd = [sys.executable, "-m", "syncmm", "apply", str(rep), "-o", str(out), "--verify"]
     # a shell starts background jobs with SIGINT ignored, and Python then keeps ignoring it: restore the default
@@ -270,6 +280,7 @@ def test_signal_while_writing_leaves_nothing(media, tmp_path, sig):
         time.sleep(0.002)
     if p.poll() is not None:
         pytest.skip("the write finished before the signal could be sent")
+    time.sleep(0.2)  # well inside the write
     p.send_signal(sig)
     out_text, err = p.communicate(timeout=60)
     assert p.returncode == 130, (err, out_text)

@@ -122,3 +122,21 @@ def test_transposition_is_found(rng):
     assert wp.chroma_shift == 9  # rolling OTHER by 9 more bins undoes the +3
     assert np.median(np.abs(wp.transfer(np.arange(5, 55)) - np.arange(5, 55) / 2)) <= 0.02
     assert warp(X, Y, 50, transpose=None).chroma_shift == 0
+
+
+def test_seeded_by_an_offset(rng):
+    # OTHER starts 30 s into REF's music and wobbles around that offset: an unseeded DTW must match the two
+    # starts; seeded with the offset, only the overlap is warped and the map is right throughout it
+    from scipy.ndimage import uniform_filter1d
+
+    rate, n = 50.0, 9000
+    X = uniform_filter1d(rng.random((12, n)), 5, axis=1)  # features that change within a few frames
+    t_other = np.arange(int(100 * rate)) / rate
+    t_ref = 30.0 + t_other + 0.3 * np.sin(2 * np.pi * t_other / 20.0)
+    Y = np.stack([np.interp(t_ref * rate, np.arange(n), row) for row in X])
+    wp = warp(X, Y, rate, offset_s=30.0, transpose=None, compress=None)  # dense features: no log compression
+    probe = np.linspace(35, 125, 100)
+    assert np.median(np.abs(wp.transfer(probe) - np.interp(probe, t_ref, t_other))) < 1 / rate
+    assert wp.path[0, 0] == int(30 * rate) and wp.n_ref == n
+    with pytest.raises(AlignmentError, match="overlap"):
+        warp(X, Y, rate, offset_s=500.0)
