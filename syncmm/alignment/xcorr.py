@@ -437,3 +437,59 @@ def estimate_offset(
         err.estimate = est  # type: ignore[attr-defined]
         raise err
     return est
+
+
+def estimate_offset_features(
+    A: Features,
+    B: Features,
+    *,
+    max_offset: float | None = None,
+    min_overlap: float | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    method: str = "feature-xcorr",
+) -> OffsetEstimate:
+    """Offset between two feature sequences at one rate (motion channels, ...): the coarse stage alone.
+
+    Parameters
+    ----------
+    A, B : Features
+        REF's and OTHER's features, same rate and dimension; ``t0`` on each file's timeline.
+    max_offset, min_overlap, min_confidence
+        As in :func:`estimate_offset` (seconds).
+    method : str
+        Name recorded in the estimate.
+
+    Returns
+    -------
+    OffsetEstimate
+        Sub-frame (parabolic) offset; ``sample_rate`` is the feature rate rounded.
+    """
+    if A.rate != B.rate or A.X.shape[0] != B.X.shape[0]:
+        raise ParameterError("both feature sequences need the same rate and dimension")
+    rate = A.rate
+    na, nb = A.X.shape[1], B.X.shape[1]
+    shorter = min(na, nb) / rate
+    mo = min(2.0, 0.5 * shorter) if min_overlap is None else min(min_overlap, shorter)
+    lag_range = None
+    if max_offset is not None:
+        d = B.t0 - A.t0
+        lag_range = ((-max_offset + d) * rate - 1, (max_offset + d) * rate + 1)
+    cp, _, _ = coarse_peak(A.X, B.X, int(mo * rate), lag_range)
+    offset = cp.lag / rate + A.t0 - B.t0
+    i_lo, i_hi = max(0.0, cp.lag), min(na, nb + cp.lag)
+    ov = (A.t0 + i_lo / rate, A.t0 + i_hi / rate, B.t0 + (i_lo - cp.lag) / rate, B.t0 + (i_hi - cp.lag) / rate)
+    est = OffsetEstimate(
+        offset_s=float(offset), offset_samples=float(offset * rate), sample_rate=int(round(rate)),
+        confidence=cp.confidence, method=method, coarse_offset_s=float(offset), fine_correlation=None,
+        peak_score=cp.score, runner_up_score=cp.runner_up_score,
+        runner_up_offset_s=None if cp.runner_up_lag is None else cp.runner_up_lag / rate + A.t0 - B.t0,
+        overlap=tuple(float(v) for v in ov), features=tuple(sorted({n.rstrip("0123456789") for n in A.names})),
+    )  # fmt: skip
+    if est.confidence < min_confidence:
+        err = AlignmentError(
+            f"no reliable alignment (confidence {est.confidence:.2f} < {min_confidence:.2f}): "
+            "the files may share no content, or it repeats"
+        )
+        err.estimate = est  # type: ignore[attr-defined]
+        raise err
+    return est

@@ -34,6 +34,9 @@ def align_cmd(
     max_offset: Annotated[str | None, typer.Option(help="Largest |offset| to consider: 30, 30s, 500ms, 1:30.")] = None,
     min_overlap: Annotated[str | None, typer.Option(help="Smallest overlap an offset may imply (default 2 s).")] = None,
     method: Annotated[str, typer.Option(help="Fine stage: xcorr, gcc-phat, or coarse (onsets only).")] = "xcorr",
+    features: Annotated[
+        str, typer.Option(help="audio (sound onsets, then waveforms) or motion (the pictures, for silent cameras).")
+    ] = "audio",
     stream: Annotated[int | None, typer.Option(help="Audio stream of OTHER, counted from 0.")] = None,
     ref_stream: Annotated[int | None, typer.Option(help="Audio stream of REF, counted from 0.")] = None,
     rate: Annotated[int, typer.Option(help="Analysis sample rate in Hz.")] = 16000,
@@ -80,6 +83,10 @@ def align_cmd(
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if features not in ("audio", "motion"):
+        raise typer.BadParameter("use audio or motion", param_hint="--features")
+    if features == "motion" and apply is not None:
+        raise typer.BadParameter("corrected media needs audio features", param_hint="--apply")
     if method not in ("xcorr", "gcc-phat", "coarse"):
         raise typer.BadParameter("use xcorr, gcc-phat or coarse", param_hint="--method")
     if not 4000 <= rate <= 192000:
@@ -104,17 +111,24 @@ def align_cmd(
     if apply is not None:
         writers.check_output_path(apply, [ref, *others, *([output] if output else [])], overwrite)
 
-    from ..alignment.pipeline import align_many
+    from ..alignment.pipeline import align_many, align_many_motion
     from ..exceptions import SyncmmError
     from ..report import error_entry, render, result_to_dict, write_atomic
     from ._apply import run_apply
 
     entries = []
     worst = 0
-    with stderr_progress(not quiet) as progress, contextlib.closing(align_many(
+
+    def run_all(progress):
+        if features == "motion":
+            return align_many_motion(ref, others, ref_stream=ref_stream, other_stream=stream, max_offset=mo,
+                                     min_overlap=mov, progress=progress)  # fmt: skip
+        return align_many(
             ref, others, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
             min_overlap=mov, method=method, fine_window=win, drift=drift, progress=progress,
-        )) as results:  # fmt: skip
+        )  # fmt: skip
+
+    with stderr_progress(not quiet) as progress, contextlib.closing(run_all(progress)) as results:
         for other, res in zip(others, results, strict=False):
             if isinstance(res, SyncmmError):
                 if len(others) == 1:

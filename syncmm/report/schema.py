@@ -42,11 +42,12 @@ def _media(info: MediaInfo, stream_index: int, t0: float, decoded_s: float) -> d
     return d
 
 
-def ffmpeg_argv(ref: str, other: str, offset_s: float, out: str = "synced.mkv") -> list[str]:
-    """The ffmpeg command that puts OTHER's audio next to REF's streams, shifted by ``offset_s``."""
+def ffmpeg_argv(ref: str, other: str, offset_s: float, out: str = "synced.mkv", kind: str = "a") -> list[str]:
+    """The ffmpeg command that puts OTHER's audio (``kind="v"``: video) next to REF's streams, shifted by
+    ``offset_s``."""
     return [
         "ffmpeg", "-i", ref, "-itsoffset", f"{offset_s:.6f}", "-i", other,
-        "-map", "0", "-map", "1:a", "-c", "copy", out,
+        "-map", "0", "-map", f"1:{kind}", "-c", "copy", out,
     ]  # fmt: skip
 
 
@@ -76,7 +77,7 @@ def result_to_dict(res: SyncResult, status: str = "ok", checks: dict[str, Any] |
     ref = _media(res.ref, res.ref_stream, res.ref_t0, res.ref_signal_duration_s)
     oth = _media(res.other, res.other_stream, res.other_t0, res.other_signal_duration_s)
     kind, plain = plain_action(off, res.other.path)
-    argv = ffmpeg_argv(res.ref.path, res.other.path, off)
+    argv = ffmpeg_argv(res.ref.path, res.other.path, off, kind="v" if e.method.startswith("motion") else "a")
     d: dict[str, Any] = {
         "schema": SCHEMA,
         "status": status,

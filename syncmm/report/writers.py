@@ -29,7 +29,8 @@ def _text_one(d: dict[str, Any]) -> str:
 
     def desc(m: dict[str, Any]) -> str:
         extra = f", starts at {m['start_time_s']:.3f} s" if m.get("start_time_s") else ""
-        return f"{m['path']}  ({format_duration(m['duration_s'])}, {m['sample_rate']} Hz {m['codec']}{extra})"
+        what = f"{m['sample_rate']} Hz {m['codec']}" if m.get("sample_rate") else f"{m['codec']} video"
+        return f"{m['path']}  ({format_duration(m['duration_s'])}, {what}{extra})"
 
     lines = [
         f"REF         {desc(ref)}",
