@@ -400,3 +400,44 @@ def align_many_motion(
             ref=ref_info, other=info, ref_stream=a_idx, other_stream=b_idx, estimate=est, ref_t0=A.t0,
             other_t0=B.t0, ref_signal_duration_s=A.X.shape[1] / A.rate, other_signal_duration_s=B.X.shape[1] / B.rate,
         )  # fmt: skip
+
+
+def measure_lipsync(
+    path: str | os.PathLike,
+    *,
+    max_offset: float = 1.0,
+    width: int = 640,
+    progress: StageFn | None = None,
+):
+    """The A/V offset of one file from its speaker's lips (see :mod:`syncmm.alignment.lipsync`).
+
+    Returns ``(LipSyncEstimate, MediaInfo)``.  Raises NoStreamError (exit 3) without audio or video,
+    AlignmentError (exit 4) without a face or speech.
+    """
+    from ..features.lips import track_mouth
+    from ..media import load_audio, probe
+    from ..media.video import VideoReader
+    from .lipsync import estimate_av_offset, speech_envelope
+
+    info = probe(path)
+    if not info.audio_streams:
+        from ..exceptions import NoStreamError
+
+        raise NoStreamError(f"{path}: has no audio stream: lip sync needs the sound")
+    with VideoReader(path, width=width, pix_fmt="rgb24") as r:
+        w = min(width, r.info.width)
+    with VideoReader(path, width=w - w % 2, pix_fmt="rgb24") as r:
+        total = float(r.stream.duration * r.stream.time_base) if r.stream.duration else None
+
+        def frames():
+            last = -10.0
+            for t, f in r.frames():
+                if progress is not None and t - last >= 2.0:
+                    last = t
+                    progress("faces", max(t, 0.0), total)
+                yield t, f
+
+        tr = track_mouth(frames())
+    sig = load_audio(path, 16000)
+    et, ev = speech_envelope(sig.y, sig.sr, sig.t0)
+    return estimate_av_offset(tr.times, tr.opening, et, ev, max_offset=max_offset), info

@@ -43,6 +43,8 @@ class VideoReader:
         A region of the native frame to keep before scaling.
     stream : int, optional
         Video stream, counting video streams from 0.
+    pix_fmt : {"gray", "rgb24"}
+        Grey (motion) or colour (faces) frames.
     """
 
     def __init__(
@@ -51,6 +53,7 @@ class VideoReader:
         width: int = 160,
         crop: tuple[int, int, int, int] | None = None,
         stream: int | None = None,
+        pix_fmt: str = "gray",
     ):
         if not 8 <= width <= 4096:
             raise ParameterError(f"analysis width {width} must be 8..4096 pixels")
@@ -73,6 +76,10 @@ class VideoReader:
         except BaseException:
             self._c.close()
             raise
+        if pix_fmt not in ("gray", "rgb24"):
+            self._c.close()
+            raise ParameterError("pix_fmt must be gray or rgb24")
+        self.pix_fmt = pix_fmt
         self.crop = crop
         self.width = width
         kind = _timeline_kind(self._c.format.name)
@@ -98,7 +105,7 @@ class VideoReader:
             x, y, w, h = self.crop
             nodes.append(g.add("crop", f"{w}:{h}:{x}:{y}"))
         nodes.append(g.add("scale", f"{self.width}:-2"))
-        nodes.append(g.add("format", "gray"))
+        nodes.append(g.add("format", self.pix_fmt))
         nodes.append(g.add("buffersink"))
         for a, b in zip(nodes, nodes[1:], strict=False):
             a.link_to(b)

@@ -1,0 +1,78 @@
+"""``syncmm check VIDEO``: a file's own A/V sync, from the speaker's lips."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from ._common import parse_time_option, setup_logging, stderr_progress
+from ._exit import EXIT_CHECK_FAILED, handle_errors
+
+
+@app.command("check", no_args_is_help=True)
+@handle_errors
+def check_cmd(
+    video: Annotated[Path, typer.Argument(help="A video with a speaker and their sound.", metavar="VIDEO")],
+    tolerance: Annotated[str | None, typer.Option(help="Exit 1 if |offset| is above this (e.g. 45ms).")] = None,
+    min_confidence: Annotated[float | None, typer.Option(help="Exit 1 if the confidence is below this.")] = None,
+    max_offset: Annotated[str, typer.Option(help="Search range.")] = "1s",
+    junit_xml: Annotated[Path | None, typer.Option("--junit-xml", help="Write a JUnit XML test case here.")] = None,
+    fix: Annotated[Path | None, typer.Option(help="Write a corrected copy (video copied, audio shifted).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v info, -vv debug.")] = 0,
+) -> None:
+    """Measure a file's A/V offset from the speaker's mouth against its own speech.
+
+    \b
+    Examples:
+      syncmm check interview.mp4
+      syncmm check transcode.mp4 --tolerance 45ms --junit-xml lipsync.xml   # CI gate
+      syncmm check dub.mp4 --fix dub-fixed.mp4
+
+    offset_s = t_picture - t_audio: audio 200 ms late gives -0.200 (cut 0.2 s from the audio).
+    Exit 0 in sync, 1 out of --tolerance, 3 no audio or video stream, 4 undecidable (no face, no speech).
+    """
+    setup_logging(verbose, quiet)
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("use text or json", param_hint="--format")
+    tol = parse_time_option(tolerance, "--tolerance")
+    mo = parse_time_option(max_offset, "--max-offset")
+    if mo is None or not 0.05 <= mo <= 5:
+        raise typer.BadParameter("use 50ms..5s", param_hint="--max-offset")
+    from ..report import writers
+
+    for p in (junit_xml, fix):
+        if p is not None:
+            writers.check_output_path(p, [video], overwrite)
+    from ..alignment.pipeline import measure_lipsync
+    from ..report.check import check_report, check_text
+    from ..report.check import junit_xml as junit
+
+    with stderr_progress(not quiet) as progress:
+        est, info = measure_lipsync(video, max_offset=mo, progress=progress)
+    checks = {}
+    if tol is not None:
+        checks["tolerance"] = {"passed": abs(est.offset_s) <= tol, "tolerance_s": tol}
+    if min_confidence is not None:
+        checks["min_confidence"] = {"passed": est.confidence >= min_confidence, "min_confidence": min_confidence}
+    failed = any(not c["passed"] for c in checks.values())
+    report = check_report(est, info, checks)
+    if fix is not None:
+        from ._apply import run_apply
+
+        report["fix"] = run_apply(
+            ref=video, other=video, out=fix, offset_s=est.offset_s, drift_ppm=0.0, ref_stream=None,
+            other_stream=None, mode="video", audio_codec=None, keep_original_audio=False, overwrite=overwrite,
+            dry_run=False, verify=False,
+        )  # fmt: skip
+    if junit_xml is not None:
+        writers.write_atomic(junit_xml, junit(report), inputs=[video], overwrite=overwrite)
+    sys.stdout.write(writers.render([report], "json", False) if fmt == "json" else check_text(report))
+    if failed:
+        raise typer.Exit(EXIT_CHECK_FAILED)

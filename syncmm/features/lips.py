@@ -1,0 +1,146 @@
+"""Face and mouth from the picture: MediaPipe's face detector and 468-point face mesh through OpenCV DNN.
+
+The two vendored models (``syncmm/models/``, Apache-2.0) run on NumPy images; nothing here reads files other
+than the models.  The detector runs on the first frame and whenever the face is lost; otherwise the
+landmark model's region is taken from the previous frame's landmarks (tracking).  Per frame: the inner-lip
+opening normalised by the eye-corner distance, the mouth region's motion, and whether a face is present
+(frames without a face are gaps, NaN, not zeros).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import ParameterError
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+DETECTOR = MODELS / "face_detection_short_range.tflite"
+LANDMARKS = MODELS / "face_landmark.tflite"
+UPPER_LIP, LOWER_LIP, MOUTH_LEFT, MOUTH_RIGHT = 13, 14, 78, 308  # inner-lip landmarks
+EYE_RIGHT, EYE_LEFT = 33, 263  # outer eye corners: the face's scale
+MIN_SCORE = 0.5
+
+
+def _cv2():
+    try:
+        import cv2
+    except ImportError as e:  # pragma: no cover - a dependency
+        raise ParameterError("face features need OpenCV (pip install opencv-python-headless)") from e
+    return cv2
+
+
+@functools.lru_cache(maxsize=1)
+def _nets():
+    cv2 = _cv2()
+    kw = {"engine": cv2.dnn.ENGINE_CLASSIC} if hasattr(cv2.dnn, "ENGINE_CLASSIC") else {}
+    return cv2.dnn.readNetFromTFLite(str(DETECTOR), **kw), cv2.dnn.readNetFromTFLite(str(LANDMARKS), **kw)
+
+
+@functools.lru_cache(maxsize=1)
+def _anchors() -> np.ndarray:
+    """SSD anchor centres of the short-range detector (128x128 input): 16x16x2 at stride 8, 8x8x6 at 16."""
+    out = []
+    for stride, per in ((8, 2), (16, 6)):
+        g = 128 // stride
+        for y in range(g):
+            for x in range(g):
+                out += [((x + 0.5) / g, (y + 0.5) / g)] * per
+    return np.array(out)
+
+
+def detect_face(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The most confident face in an RGB image: its box ``(cx, cy, w, h)`` in pixels and its score, or None."""
+    cv2 = _cv2()
+    h, w = rgb.shape[:2]
+    side = max(h, w)
+    pad = np.zeros((side, side, 3), np.uint8)
+    oy, ox = (side - h) // 2, (side - w) // 2
+    pad[oy : oy + h, ox : ox + w] = rgb
+    x = cv2.resize(pad, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
+    det, _ = _nets()
+    det.setInput(x.transpose(2, 0, 1)[None])
+    scores, boxes = det.forward(["classificators", "regressors"])
+    s = 1.0 / (1.0 + np.exp(-np.clip(scores[0, :, 0].astype(np.float64), -80, 80)))
+    k = int(np.argmax(s))
+    if s[k] < MIN_SCORE:
+        return None
+    a = _anchors()[k]
+    r = boxes[0, k]
+    cx, cy = (r[0] / 128 + a[0]) * side - ox, (r[1] / 128 + a[1]) * side - oy
+    return np.array([cx, cy, r[2] / 128 * side, r[3] / 128 * side]), float(s[k])
+
+
+def face_landmarks(rgb: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, float]:
+    """468 landmarks (x, y, z in pixels) in the square region around ``box`` (cx, cy, w, h) scaled by 1.5,
+    and the model's face-presence score."""
+    cv2 = _cv2()
+    cx, cy, bw, bh = box
+    side = 1.5 * max(bw, bh)
+    s = 192.0 / side
+    M = np.array([[s, 0, 96 - s * cx], [0, s, 96 - s * cy]], np.float32)
+    crop = cv2.warpAffine(rgb, M, (192, 192), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    _, lm = _nets()
+    lm.setInput((crop.astype(np.float32) / 255.0).transpose(2, 0, 1)[None])
+    presence, pts = lm.forward(["conv2d_31", "conv2d_21"])
+    p = pts.reshape(468, 3).astype(np.float64)
+    p[:, 0] = (p[:, 0] - M[0, 2]) / s
+    p[:, 1] = (p[:, 1] - M[1, 2]) / s
+    p[:, 2] /= s
+    return p, float(1.0 / (1.0 + np.exp(-float(presence.ravel()[0]))))
+
+
+@dataclass(frozen=True, eq=False)
+class MouthTrack:
+    """Per frame: time, mouth opening (inner-lip distance / eye-corner distance), mouth-region motion and
+    face presence; NaN where no face was found."""
+
+    times: np.ndarray
+    opening: np.ndarray
+    motion: np.ndarray
+    face: np.ndarray
+
+
+def track_mouth(frames, min_presence: float = 0.5) -> MouthTrack:
+    """Run detection + tracked landmarks over ``(time_s, rgb uint8 (h, w, 3))`` frames (an iterable)."""
+    cv2 = _cv2()
+    times, opening, motion, face = [], [], [], []
+    box = None
+    prev_patch = None
+    for t, rgb in frames:
+        pts = None
+        if box is not None:
+            pts, pres = face_landmarks(rgb, box)
+            if pres < min_presence:
+                pts, box = None, None
+        if pts is None:
+            d = detect_face(rgb)
+            if d is not None:
+                pts, pres = face_landmarks(rgb, d[0])
+                if pres < min_presence:
+                    pts = None
+        times.append(t)
+        if pts is None:
+            opening.append(np.nan)
+            motion.append(np.nan)
+            face.append(False)
+            prev_patch = None
+            continue
+        lo, hi = pts[:, :2].min(0), pts[:, :2].max(0)
+        box = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, hi[0] - lo[0], hi[1] - lo[1]])
+        scale = float(np.linalg.norm(pts[EYE_RIGHT, :2] - pts[EYE_LEFT, :2])) or 1.0
+        opening.append(float(np.linalg.norm(pts[UPPER_LIP, :2] - pts[LOWER_LIP, :2])) / scale)
+        # the mouth region, normalised in size: its frame difference is the mouth's motion
+        c = (pts[MOUTH_LEFT, :2] + pts[MOUTH_RIGHT, :2]) / 2
+        half = 0.6 * scale
+        M = np.array([[32 / (2 * half), 0, 16 - 32 / (2 * half) * c[0]],
+                      [0, 16 / half, 8 - 16 / half * c[1]]], np.float32)  # fmt: skip
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        patch = cv2.warpAffine(grey, M, (32, 16)).astype(np.float32)
+        motion.append(float(np.abs(patch - prev_patch).mean()) if prev_patch is not None else np.nan)
+        prev_patch = patch
+        face.append(True)
+    return MouthTrack(np.asarray(times), np.asarray(opening), np.asarray(motion), np.asarray(face))

@@ -1,0 +1,67 @@
+"""Reports of ``syncmm check``: the dict (``"kind": "check"``), text and JUnit XML."""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from .._version import __version__
+from .schema import SCHEMA
+
+
+def words(offset_s: float) -> str:
+    """Plain words: picture minus audio; negative means the audio is late."""
+    ms = abs(offset_s) * 1e3
+    if ms < 0.5:
+        return "audio and picture are in sync"
+    return f"audio is {ms:.0f} ms {'late' if offset_s < 0 else 'early'}"
+
+
+def check_report(est, info, checks: dict[str, Any]) -> dict[str, Any]:
+    failed = any(not c["passed"] for c in checks.values())
+    d: dict[str, Any] = {
+        "schema": SCHEMA,
+        "kind": "check",
+        "status": "check_failed" if failed else "ok",
+        "path": info.path,
+        "offset_s": round(est.offset_s, 6),
+        "sign_convention": "offset_s = t_picture - t_audio; negative: the audio is late (cut |offset_s| from it)",
+        "words": words(est.offset_s),
+        "confidence": round(est.confidence, 4),
+        "correlation": round(est.correlation, 4),
+        "runner_up_offset_s": est.runner_up_offset_s,
+        "raw_offset_s": round(est.raw_offset_s, 6),
+        "bias_s": est.bias_s,
+        "face_s": round(est.face_s, 2),
+        "speech_s": round(est.speech_s, 2),
+        "method": "lips-opening-xcorr",
+        "tool": {"name": "syncmm", "version": __version__},
+    }
+    if checks:
+        d["checks"] = checks
+    return d
+
+
+def check_text(d: dict[str, Any]) -> str:
+    lines = [
+        f"VIDEO       {d['path']}",
+        f"offset      {d['offset_s']:+.3f} s   (t_picture - t_audio): {d['words']}",
+        f"confidence  {d['confidence']:.2f}   (face {d['face_s']:.1f} s, speech with a face {d['speech_s']:.1f} s)",
+    ]
+    for name, c in (d.get("checks") or {}).items():
+        lines.append(f"check       {name}: {'pass' if c['passed'] else 'FAIL'}")
+    if d.get("fix"):
+        lines.append(f"fix         wrote {d['fix']['output']}")
+    return "\n".join(lines) + "\n"
+
+
+def junit_xml(d: dict[str, Any]) -> str:
+    """One ``<testcase>`` for the file: ``<failure>`` when a check failed."""
+    failed = d["status"] == "check_failed"
+    body = f"<failure message={quoteattr(d['words'])}>{escape(str(d.get('checks')))}</failure>" if failed else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<testsuite name="syncmm check" tests="1" failures="{int(failed)}" errors="0">\n'
+        f'  <testcase classname="syncmm.check" name={quoteattr(d["path"])}>{body}</testcase>\n'
+        "</testsuite>\n"
+    )
