@@ -424,8 +424,8 @@ def measure_lipsync(
         from ..exceptions import NoStreamError
 
         raise NoStreamError(f"{path}: has no audio stream: lip sync needs the sound")
-    with VideoReader(path, width=width, pix_fmt="rgb24") as r:
-        w = min(width, r.info.width)
+    native = next((s.width for s in info.video_streams if s.width), width)
+    w = min(width, native)
     with VideoReader(path, width=w - w % 2, pix_fmt="rgb24") as r:
         total = float(r.stream.duration * r.stream.time_base) if r.stream.duration else None
 

@@ -1,4 +1,5 @@
-"""Face and mouth from the picture: MediaPipe's face detector and 468-point face mesh through OpenCV DNN.
+"""Face and mouth from the picture: MediaPipe's face detector and 468-point face mesh, run by LiteRT when
+``ai-edge-litert`` is installed (the ``litert`` extra) and by OpenCV DNN otherwise.
 
 The two vendored models (``syncmm/models/``, Apache-2.0) run on NumPy images; nothing here reads files other
 than the models.  The detector runs on the first frame and whenever the face is lost; otherwise the
@@ -10,6 +11,7 @@ opening normalised by the eye-corner distance, the mouth region's motion, and wh
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,11 +35,64 @@ def _cv2():
     return cv2
 
 
-@functools.lru_cache(maxsize=1)
-def _nets():
-    cv2 = _cv2()
-    kw = {"engine": cv2.dnn.ENGINE_CLASSIC} if hasattr(cv2.dnn, "ENGINE_CLASSIC") else {}
-    return cv2.dnn.readNetFromTFLite(str(DETECTOR), **kw), cv2.dnn.readNetFromTFLite(str(LANDMARKS), **kw)
+def backend() -> str:
+    """``"litert"`` when ai-edge-litert is installed (the ``litert`` extra), else ``"opencv"``; the environment
+    variable ``SYNCMM_FACE_BACKEND`` forces one."""
+    forced = os.environ.get("SYNCMM_FACE_BACKEND")
+    if forced in ("opencv", "litert"):
+        return forced
+    try:
+        import ai_edge_litert.interpreter  # noqa: F401
+    except ImportError:
+        return "opencv"
+    return "litert"
+
+
+@functools.lru_cache(maxsize=2)
+def _nets(kind: str):
+    """Two callables on NHWC float32 batches of one: detector -> (scores (896,), boxes (896, 16)),
+    landmarks -> (presence logit, points (1404,))."""
+    if kind == "litert":
+        from ai_edge_litert.interpreter import Interpreter
+
+        def runner(path, outs):
+            it = Interpreter(model_path=str(path), num_threads=1)
+            it.allocate_tensors()
+            inp = it.get_input_details()[0]["index"]
+            idx = {d["name"]: d["index"] for d in it.get_output_details()}
+
+            def run(x):
+                it.set_tensor(inp, x)
+                it.invoke()
+                return [it.get_tensor(idx[o]).copy() for o in outs]
+
+            return run
+
+        det = runner(DETECTOR, ["classificators", "regressors"])
+        lm = runner(LANDMARKS, ["conv2d_31", "conv2d_21"])
+    else:
+        cv2 = _cv2()
+        kw = {"engine": cv2.dnn.ENGINE_CLASSIC} if hasattr(cv2.dnn, "ENGINE_CLASSIC") else {}
+        nd, nl = cv2.dnn.readNetFromTFLite(str(DETECTOR), **kw), cv2.dnn.readNetFromTFLite(str(LANDMARKS), **kw)
+
+        def make(net, outs):
+            def run(x):
+                net.setInput(x.transpose(0, 3, 1, 2))  # OpenCV DNN takes NCHW
+                return net.forward(outs)
+
+            return run
+
+        det, lm = make(nd, ["classificators", "regressors"]), make(nl, ["conv2d_31", "conv2d_21"])
+
+    def detector(x):
+        scores, boxes = det(x)
+        return scores.reshape(-1), boxes.reshape(-1, 16)
+
+    def landmarks(x):
+        presence, pts = lm(x)
+        return float(np.ravel(presence)[0]), np.ravel(pts)
+
+    return detector, landmarks
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,15 +116,14 @@ def detect_face(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
     oy, ox = (side - h) // 2, (side - w) // 2
     pad[oy : oy + h, ox : ox + w] = rgb
     x = cv2.resize(pad, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
-    det, _ = _nets()
-    det.setInput(x.transpose(2, 0, 1)[None])
-    scores, boxes = det.forward(["classificators", "regressors"])
-    s = 1.0 / (1.0 + np.exp(-np.clip(scores[0, :, 0].astype(np.float64), -80, 80)))
+    det, _ = _nets(backend())
+    scores, boxes = det(x[None])
+    s = 1.0 / (1.0 + np.exp(-np.clip(scores.astype(np.float64), -80, 80)))
     k = int(np.argmax(s))
     if s[k] < MIN_SCORE:
         return None
     a = _anchors()[k]
-    r = boxes[0, k]
+    r = boxes[k]
     cx, cy = (r[0] / 128 + a[0]) * side - ox, (r[1] / 128 + a[1]) * side - oy
     return np.array([cx, cy, r[2] / 128 * side, r[3] / 128 * side]), float(s[k])
 
@@ -83,14 +137,13 @@ def face_landmarks(rgb: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, float]
     s = 192.0 / side
     M = np.array([[s, 0, 96 - s * cx], [0, s, 96 - s * cy]], np.float32)
     crop = cv2.warpAffine(rgb, M, (192, 192), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    _, lm = _nets()
-    lm.setInput((crop.astype(np.float32) / 255.0).transpose(2, 0, 1)[None])
-    presence, pts = lm.forward(["conv2d_31", "conv2d_21"])
+    _, lm = _nets(backend())
+    presence, pts = lm((crop.astype(np.float32) / 255.0)[None])
     p = pts.reshape(468, 3).astype(np.float64)
     p[:, 0] = (p[:, 0] - M[0, 2]) / s
     p[:, 1] = (p[:, 1] - M[1, 2]) / s
     p[:, 2] /= s
-    return p, float(1.0 / (1.0 + np.exp(-float(presence.ravel()[0]))))
+    return p, float(1.0 / (1.0 + np.exp(-np.clip(presence, -80, 80))))
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,7 +27,11 @@ def test_vendored_models_are_the_documented_ones():
     assert "Apache License" in (DETECTOR.parent / "LICENSE").read_text()
 
 
-def test_inner_lip_landmarks_on_the_astronaut():
+@pytest.mark.parametrize("kind", ["opencv", "litert"])
+def test_inner_lip_landmarks_on_the_astronaut(monkeypatch, kind):
+    if kind == "litert":
+        pytest.importorskip("ai_edge_litert.interpreter", reason="the litert extra is not installed")
+    monkeypatch.setenv("SYNCMM_FACE_BACKEND", kind)
     skdata = pytest.importorskip("skimage.data")
     img = skdata.astronaut()  # public domain, shipped in the scikit-image wheel
     found = detect_face(img)
@@ -133,3 +137,12 @@ def test_undecidable_and_missing_streams(tmp_path, shared_data):
     write_test_video(tmp_path / "silent.mp4", 3.0)
     r = runner.invoke(app, ["check", str(tmp_path / "silent.mp4")])
     assert r.exit_code == 3 and "no audio stream" in r.stderr
+
+
+def test_no_speech_is_undecidable(grid, tmp_path):
+    frames, audio = grid
+    f = tmp_path / "mute.mp4"
+    hiss = (1e-4 * np.random.default_rng(0).standard_normal(len(audio))).astype(np.float32)
+    write_av(f, frames, hiss, 0.0)
+    r = runner.invoke(app, ["check", str(f)])
+    assert r.exit_code == 4 and "no speech" in r.stderr, r.output
