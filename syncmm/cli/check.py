@@ -50,7 +50,7 @@ def check_cmd(
     for p in (junit_xml, fix):
         if p is not None:
             writers.check_output_path(p, [video], overwrite)
-    from ..alignment.pipeline import measure_lipsync
+    from ..alignment.lipsync_pipeline import measure_lipsync
     from ..report.check import check_report, check_text
     from ..report.check import junit_xml as junit
 
