@@ -429,14 +429,7 @@ def estimate_offset(
         features=("onset",),
         warnings=tuple(warnings),
     )
-    if est.confidence < min_confidence:
-        err = AlignmentError(
-            f"no reliable alignment (confidence {est.confidence:.2f} < {min_confidence:.2f}): "
-            "the files may share no content, or it repeats"
-        )
-        err.estimate = est  # type: ignore[attr-defined]
-        raise err
-    return est
+    return _require_confidence(est, min_confidence)
 
 
 def estimate_offset_features(
@@ -485,6 +478,11 @@ def estimate_offset_features(
         runner_up_offset_s=None if cp.runner_up_lag is None else cp.runner_up_lag / rate + A.t0 - B.t0,
         overlap=tuple(float(v) for v in ov), features=tuple(sorted({n.rstrip("0123456789") for n in A.names})),
     )  # fmt: skip
+    return _require_confidence(est, min_confidence)
+
+
+def _require_confidence(est: OffsetEstimate, min_confidence: float) -> OffsetEstimate:
+    """``est``, or AlignmentError (carrying it as ``.estimate``) when its confidence is below the minimum."""
     if est.confidence < min_confidence:
         err = AlignmentError(
             f"no reliable alignment (confidence {est.confidence:.2f} < {min_confidence:.2f}): "
