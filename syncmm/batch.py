@@ -1,0 +1,171 @@
+"""Batch alignment: manifests, one job per pair, any ``concurrent.futures.Executor``, resumable JSON Lines results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .exceptions import ParameterError
+
+#: Manifest columns that are ``align`` options (the rest: ref, other, id, expected_offset_s, tolerance_s).
+OPTION_COLUMNS = {"max_offset": float, "min_overlap": float, "method": str, "drift": "bool", "ref_stream": int,
+                  "other_stream": int}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Job:
+    """One pair to align, with its checks and options."""
+
+    id: str
+    ref: str
+    other: str
+    expected_offset_s: float | None = None
+    tolerance_s: float | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _value(kind, text: str):
+    if kind == "bool":
+        if text.lower() in ("1", "true", "yes"):
+            return True
+        if text.lower() in ("0", "false", "no"):
+            return False
+        raise ValueError(text)
+    return kind(text)
+
+
+def read_manifest(text: str, base: str | os.PathLike = ".") -> list[Job]:
+    """Jobs from a CSV/TSV manifest (header ``ref,other[,id,expected_offset_s,tolerance_s,<align options>]``)
+    or JSON Lines; relative paths resolve against ``base`` (the manifest's folder)."""
+    base = Path(base)
+    rows: list[dict[str, Any]]
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if first.lstrip().startswith("{"):
+        try:
+            rows = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+        except json.JSONDecodeError as e:
+            raise ParameterError(f"manifest: line is not JSON ({e})") from None
+    else:
+        delim = "\t" if "\t" in first else ","
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))
+    jobs, seen = [], set()
+    for n, r in enumerate(rows, 1):
+        r = {str(k).strip(): v for k, v in r.items() if k is not None}
+        if not r.get("ref") or not r.get("other"):
+            raise ParameterError(f"manifest row {n}: needs ref and other")
+        jid = str(r.get("id") or n)
+        if jid in seen:
+            raise ParameterError(f"manifest row {n}: duplicate id {jid!r}")
+        seen.add(jid)
+        opts = {}
+        try:
+            for k, kind in OPTION_COLUMNS.items():
+                if r.get(k) not in (None, ""):
+                    opts[k] = _value(kind, str(r[k]))
+            exp = float(r["expected_offset_s"]) if r.get("expected_offset_s") not in (None, "") else None
+            tol = float(r["tolerance_s"]) if r.get("tolerance_s") not in (None, "") else None
+        except ValueError as e:
+            raise ParameterError(f"manifest row {n}: bad value ({e})") from None
+        path = lambda p: str(p if Path(p).is_absolute() else base / p)  # noqa: E731
+        jobs.append(Job(jid, path(str(r["ref"])), path(str(r["other"])), exp, tol, opts))
+    if not jobs:
+        raise ParameterError("manifest: no jobs")
+    return jobs
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Align one pair in this process; never raises for the pair's own problems: the status says."""
+    from .alignment.pipeline import align
+    from .cli._exit import exit_code_for
+    from .exceptions import SyncmmError
+    from .report import error_entry, result_to_dict
+
+    try:
+        res = align(job.ref, job.other, parallel=False, **job.options)
+    except SyncmmError as e:
+        d = error_entry(job.ref, job.other, exit_code_for(e), str(e))
+    else:
+        checks = {}
+        if job.tolerance_s is not None:
+            exp = job.expected_offset_s or 0.0
+            ok = abs(res.offset_s - exp) <= job.tolerance_s
+            checks["tolerance"] = {"passed": ok, "expected_s": exp, "tolerance_s": job.tolerance_s,
+                                   "detail": f"|{res.offset_s:+.6f} - {exp:+.6f}| {'<=' if ok else '>'} "
+                                             f"{job.tolerance_s:.6f} s"}  # fmt: skip
+        failed = any(not c["passed"] for c in checks.values())
+        d = result_to_dict(res, status="check_failed" if failed else "ok", checks=checks or None)
+        d["exit_code"] = 1 if failed else 0
+    d["id"] = job.id
+    return d
+
+
+def done_ids(path: str | os.PathLike) -> set[str]:
+    """Ids already in a results file; a torn last line (a killed run) is cut off first."""
+    p = Path(path)
+    if not p.exists():
+        return set()
+    data = p.read_bytes()
+    keep = data if data.endswith(b"\n") or not data else data[: data.rfind(b"\n") + 1]
+    ids = set()
+    good = bytearray()
+    for line in keep.splitlines(keepends=True):
+        try:
+            ids.add(str(json.loads(line)["id"]))
+            good += line
+        except (ValueError, KeyError):
+            continue
+    if bytes(good) != data:
+        p.write_bytes(bytes(good))
+    return ids
+
+
+def run(
+    jobs: Iterable[Job], executor: Executor | None, emit: Callable[[dict[str, Any]], None], fail_fast: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Run ``jobs`` (serially when ``executor`` is None), calling ``emit`` as each finishes; yields the reports."""
+    jobs = list(jobs)
+    if executor is None:
+        for j in jobs:
+            d = run_job(j)
+            emit(d)
+            yield d
+            if fail_fast and d.get("exit_code", 0):
+                return
+        return
+    futures = {executor.submit(run_job, j): j for j in jobs}
+    for f in as_completed(futures):
+        d = f.result()
+        emit(d)
+        yield d
+        if fail_fast and d.get("exit_code", 0):
+            for g in futures:
+                g.cancel()
+            return
+
+
+def junit(reports: list[dict[str, Any]]) -> str:
+    """One ``<testcase>`` per job: ``<failure>`` out of tolerance, ``<error>`` when it could not be aligned."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    cases, fails, errs = [], 0, 0
+    for d in sorted(reports, key=lambda d: d["id"]):
+        body = ""
+        if d.get("status") == "check_failed":
+            fails += 1
+            detail = (d.get("checks") or {}).get("tolerance", {}).get("detail", "")
+            body = f"<failure message={quoteattr('offset out of tolerance')}>{escape(detail)}</failure>"
+        elif d.get("status") not in ("ok",):
+            errs += 1
+            body = f"<error message={quoteattr(str(d.get('error', '')))}/>"
+        name = quoteattr(f"{d['id']}: {d['other']['path']}")
+        cases.append(f'  <testcase classname="syncmm.batch" name={name}>{body}</testcase>')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuite name="syncmm batch" tests="{len(reports)}" failures="{fails}" errors="{errs}">\n'
+            + "\n".join(cases) + "\n</testsuite>\n")  # fmt: skip
