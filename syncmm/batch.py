@@ -86,6 +86,7 @@ def run_job(job: Job) -> dict[str, Any]:
     from .cli._exit import exit_code_for
     from .exceptions import SyncmmError
     from .report import error_entry, result_to_dict
+    from .report.schema import tolerance_check
 
     try:
         res = align(job.ref, job.other, parallel=False, **job.options)
@@ -94,11 +95,7 @@ def run_job(job: Job) -> dict[str, Any]:
     else:
         checks = {}
         if job.tolerance_s is not None:
-            exp = job.expected_offset_s or 0.0
-            ok = abs(res.offset_s - exp) <= job.tolerance_s
-            checks["tolerance"] = {"passed": ok, "expected_s": exp, "tolerance_s": job.tolerance_s,
-                                   "detail": f"|{res.offset_s:+.6f} - {exp:+.6f}| {'<=' if ok else '>'} "
-                                             f"{job.tolerance_s:.6f} s"}  # fmt: skip
+            checks["tolerance"] = tolerance_check(res.offset_s, job.expected_offset_s or 0.0, job.tolerance_s)
         failed = any(not c["passed"] for c in checks.values())
         d = result_to_dict(res, status="check_failed" if failed else "ok", checks=checks or None)
         d["exit_code"] = 1 if failed else 0

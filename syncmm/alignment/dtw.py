@@ -122,15 +122,19 @@ def _check_features(F, name: str) -> np.ndarray:
     return F
 
 
+def _unit_rows(R: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit norm; silent rows become the uniform vector."""
+    n = np.linalg.norm(R, axis=1, keepdims=True)
+    flat = n[:, 0] < 1e-9
+    R = R / np.where(flat[:, None], 1.0, n)
+    R[flat] = 1.0 / math.sqrt(R.shape[1])
+    return R
+
+
 def _rows(F: np.ndarray, metric: int) -> np.ndarray:
     """(N, d) float64 rows; unit norm for the cosine metric (silent frames become the uniform vector)."""
     R = np.ascontiguousarray(F.T, np.float64)
-    if metric == 0:
-        n = np.linalg.norm(R, axis=1, keepdims=True)
-        flat = n[:, 0] < 1e-9
-        R = R / np.where(n < 1e-9, 1.0, n)
-        R[flat] = 1.0 / math.sqrt(R.shape[1])
-    return R
+    return _unit_rows(R) if metric == 0 else R
 
 
 def _steps(steps) -> tuple[np.ndarray, np.ndarray]:
@@ -250,12 +254,7 @@ def _downsample(R: np.ndarray, f: int, metric: int) -> np.ndarray:
     a = np.clip(idx - k // 2 + f // 2, 0, len(R))
     b = np.clip(a + k, 0, len(R))
     S = (c[b] - c[a]) / np.maximum(b - a, 1)[:, None]
-    if metric == 0:
-        nrm = np.linalg.norm(S, axis=1, keepdims=True)
-        flat = nrm[:, 0] < 1e-9
-        S = S / np.where(nrm < 1e-9, 1.0, nrm)
-        S[flat] = 1.0 / math.sqrt(S.shape[1])
-    return np.ascontiguousarray(S)
+    return np.ascontiguousarray(_unit_rows(S) if metric == 0 else S)
 
 
 def _project(path: np.ndarray, f: int, n: int, m: int, radius: int, subsequence: bool) -> tuple[np.ndarray, np.ndarray]:

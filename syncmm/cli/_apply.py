@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shlex
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -78,18 +79,13 @@ def run_apply(
     d: dict[str, Any] = {"output": str(out), "dry_run": dry_run, "written": False, **_plan_fields(plan)}
     if dry_run:
         argv = ffmpeg_equivalent(plan, other_t0)
-        d["ffmpeg"] = argv
-        import shlex
-
-        d["ffmpeg_command"] = shlex.join(argv)
+        d.update(ffmpeg=argv, ffmpeg_command=shlex.join(argv))
         return d
     cb = (lambda done, total: progress("write", done, total)) if progress else None
     _sigterm_as_interrupt()
     with atomic_output(out, [ref, other], overwrite) as tmp:
         stats = conform(plan, tmp, cb)
     argv = ffmpeg_equivalent(plan, stats.other_t0)
-    import shlex
-
     d.update(
         written=True, video_packets_copied=stats.video_packets, audio_packets_copied=stats.copied_audio_packets,
         audio_samples=stats.audio_samples, first_audio_s=stats.first_audio_s, ffmpeg=argv,

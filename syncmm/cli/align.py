@@ -114,6 +114,7 @@ def align_cmd(
     from ..alignment.pipeline import align_many, align_many_motion
     from ..exceptions import SyncmmError
     from ..report import error_entry, render, result_to_dict, write_atomic
+    from ..report.schema import tolerance_check
     from ._apply import run_apply
 
     entries = []
@@ -140,11 +141,7 @@ def align_cmd(
                 continue
             checks = {}
             if tol is not None:
-                ok = abs(res.offset_s - exp) <= tol
-                checks["tolerance"] = {
-                    "passed": ok, "expected_s": exp, "tolerance_s": tol,
-                    "detail": f"|{res.offset_s:+.6f} - {exp:+.6f}| {'<=' if ok else '>'} {tol:.6f} s",
-                }  # fmt: skip
+                checks["tolerance"] = tolerance_check(res.offset_s, exp, tol)
             if min_confidence is not None:
                 ok = res.confidence >= min_confidence
                 checks["min_confidence"] = {

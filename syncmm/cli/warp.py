@@ -69,7 +69,7 @@ def warp_cmd(
         raise typer.BadParameter("use a .csv or .json file", param_hint="--output")
 
     from ..alignment.dtw import warp
-    from ..report.warp import warp_csv, warp_report, warp_text
+    from ..report.warp import warp_csv, warp_map, warp_report, warp_text
 
     with stderr_progress(not quiet) as progress:
         progress("features", 0.0, None)
@@ -97,7 +97,7 @@ def warp_cmd(
             if output.suffix.lower() == ".csv":
                 text = warp_csv(wp)
             else:
-                text = writers.render([dict(report, map=_map(wp))], "json", False)
+                text = writers.render([dict(report, map=warp_map(wp))], "json", False)
             writers.write_atomic(output, text, inputs=[ref, other], overwrite=overwrite)
         if render is not None:
             if sig_o is None:
@@ -108,13 +108,6 @@ def warp_cmd(
         sys.stdout.write(writers.render([report], "json", False))
     else:
         sys.stdout.write(warp_text(report))
-
-
-def _map(wp) -> list[list[float]]:
-    import numpy as np
-
-    t = wp.ref_t0 + np.arange(wp.n_ref) / wp.rate
-    return [[round(float(a), 4), round(float(b), 4)] for a, b in zip(t, wp.transfer(t), strict=True)]
 
 
 def _features(path: Path, kinds: str, rate: float):

@@ -51,6 +51,15 @@ def ffmpeg_argv(ref: str, other: str, offset_s: float, out: str = "synced.mkv", 
     ]  # fmt: skip
 
 
+def tolerance_check(offset_s: float, expected_s: float, tolerance_s: float) -> dict[str, Any]:
+    """The ``checks.tolerance`` entry: passed when ``|offset_s - expected_s| <= tolerance_s``."""
+    ok = abs(offset_s - expected_s) <= tolerance_s
+    return {
+        "passed": ok, "expected_s": expected_s, "tolerance_s": tolerance_s,
+        "detail": f"|{offset_s:+.6f} - {expected_s:+.6f}| {'<=' if ok else '>'} {tolerance_s:.6f} s",
+    }  # fmt: skip
+
+
 def plain_action(offset_s: float, other: str) -> tuple[str, dict[str, Any]]:
     """Sign-free description: ``("delay", {...})`` or ``("trim", {...})``."""
     if offset_s >= 0:

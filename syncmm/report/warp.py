@@ -30,12 +30,17 @@ def warp_report(wp, ref: str, other: str, features: str) -> dict[str, Any]:
     }
 
 
+def warp_map(wp) -> list[list[float]]:
+    """``[ref_s, other_s]`` at every REF frame (4 decimals)."""
+    t = wp.ref_t0 + np.arange(wp.n_ref) / wp.rate
+    return [[round(float(a), 4), round(float(b), 4)] for a, b in zip(t, wp.transfer(t), strict=True)]
+
+
 def warp_csv(wp) -> str:
     """``ref_s,other_s`` at every REF frame."""
-    t = wp.ref_t0 + np.arange(wp.n_ref) / wp.rate
     buf = io.StringIO()
     buf.write("ref_s,other_s\n")
-    for a, b in zip(t, wp.transfer(t), strict=True):
+    for a, b in warp_map(wp):
         buf.write(f"{a:.4f},{b:.4f}\n")
     return buf.getvalue()
 
