@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +23,10 @@ def batch_cmd(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Append results here (JSON Lines); default stdout.")
     ] = None,
-    jobs: Annotated[int, typer.Option(help="Worker processes (default: the number of cores; 1 = serial).")] = 0,
+    jobs: Annotated[int, typer.Option(help="Local worker processes (default: the number of cores; 1 = serial).")] = 0,
+    executor: Annotated[
+        str, typer.Option(help="local (a process pool) or dask://HOST:PORT (a Dask scheduler; extra dask).")
+    ] = "local",
     resume: Annotated[bool, typer.Option(help="Skip the ids already in --output.")] = False,
     junit_xml: Annotated[Path | None, typer.Option("--junit-xml", help="One <testcase> per job.")] = None,
     fail_fast: Annotated[bool, typer.Option(help="Stop at the first job that does not pass.")] = False,
@@ -34,6 +39,7 @@ def batch_cmd(
     Examples:
       syncmm batch pairs.csv -o results.jsonl --jobs 2
       syncmm batch pairs.csv -o results.jsonl --resume          # after an interruption
+      syncmm batch pairs.csv -o results.jsonl --executor dask://scheduler:8786
       find . -name '*.wav' | awk '{print "master.wav," $0}' | (echo ref,other; cat) | syncmm batch -
 
     Manifest columns: ref, other, and optionally id, expected_offset_s, tolerance_s (a CI gate per pair),
@@ -42,7 +48,7 @@ def batch_cmd(
     setup_logging(verbose, quiet)
     import json
 
-    from ..batch import done_ids, junit, read_manifest, run
+    from ..batch import done_ids, junit, open_executor, read_manifest, run
     from ..exceptions import InputError, OutputError
     from ..report import writers
 
@@ -66,57 +72,60 @@ def batch_cmd(
             raise OutputError(f"{output}: already exists (use --resume to continue it)")
         done = done_ids(output) if resume else set()
         todo = [j for j in all_jobs if j.id not in done]
-        out = open(output, "a", encoding="utf-8")  # noqa: SIM115 - appended line by line, closed below
-    else:
-        out = sys.stdout
-
-    def emit(d):
-        out.write(json.dumps(d, ensure_ascii=False) + "\n")
-        out.flush()
-        if out is not sys.stdout:
-            os.fsync(out.fileno())
-        if not quiet:
-            print(f"syncmm: {d['id']}: {d['status']}", file=sys.stderr)
-
     n = jobs or os.cpu_count() or 1
     reports = []
-    try:
-        if n == 1:
-            _limit_threads()  # one job at a time, each single-threaded, as in the workers
-            reports = list(run(todo, None, emit, fail_fast))
-        else:
-            from concurrent.futures import ProcessPoolExecutor
+    with open_executor(executor, n) as ex, _progress(len(todo), quiet) as note:
+        out = sys.stdout if output is None else open(output, "a", encoding="utf-8")  # noqa: SIM115
 
-            with ProcessPoolExecutor(max_workers=n, initializer=_worker_init) as ex:
-                reports = list(run(todo, ex, emit, fail_fast))
-    finally:
-        if out is not sys.stdout:
-            out.close()
+        def emit(d):
+            out.write(json.dumps(d, ensure_ascii=False) + "\n")
+            out.flush()
+            if out is not sys.stdout:
+                os.fsync(out.fileno())
+            note(f"{d['id']}: {d['status']}")
+
+        try:
+            reports = list(run(todo, ex, emit, fail_fast))
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    if output is not None:  # the whole run, resumed parts included
+        ids = {j.id for j in all_jobs}
+        reports = [d for d in map(json.loads, output.read_text(encoding="utf-8").splitlines()) if d["id"] in ids]
     if junit_xml is not None:
-        if output is not None:  # the whole run, resumed parts included
-            reports = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines() if line.strip()]
         writers.write_atomic(junit_xml, junit(reports), overwrite=True)
     worst = max((int(d.get("exit_code", 0)) for d in reports), default=0)
     if worst:
         raise typer.Exit(worst)
 
 
-def _worker_init() -> None:
-    """Workers: one thread each for BLAS/numba (the pool is the parallelism); Ctrl-C is the parent's."""
-    import signal
+@contextmanager
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """``note(line)`` after each job: a bar with the count and ETA on a terminal, else one line per job."""
+    if quiet:
+        yield lambda line: None
+        return
+    if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
+        yield lambda line: print(f"syncmm: {line}", file=sys.stderr, flush=True)
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _limit_threads()
+    with Progress(
+        TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TextColumn("elapsed"), TimeElapsedColumn(),
+        TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+    ) as prog:  # fmt: skip
+        task = prog.add_task("batch", total=total)
 
+        def note(line: str) -> None:
+            prog.console.print(f"syncmm: {line}", highlight=False)
+            prog.advance(task)
 
-def _limit_threads() -> None:
-    """BLAS/OpenMP/numba to one thread: the parallelism is one job per core (small BLAS calls on several threads
-    were measured slower, 12.0 s against 9.7 s for the 40-pair benchmark run serially)."""
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ[k] = "1"
-    try:  # forked workers inherit BLAS pools that were started before the variables above were set
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn (librosa)
-        pass
+        yield note
