@@ -19,9 +19,10 @@ from multiprocessing.connection import Connection, wait
 
 import numpy as np
 
-from ..exceptions import DecodeError, SyncmmError
+from ..exceptions import AlignmentError, DecodeError, ParameterError, SyncmmError
 from ..types import MediaInfo, Signal, SyncResult
 from .drift import estimate_drift
+from .timeline import PairOffset, Timeline, solve_timeline
 from .xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, estimate_offset, prepare
 
 StageFn = Callable[[str, float, float | None], None]
@@ -400,3 +401,108 @@ def align_many_motion(
             ref=ref_info, other=info, ref_stream=a_idx, other_stream=b_idx, estimate=est, ref_t0=A.t0,
             other_t0=B.t0, ref_signal_duration_s=A.X.shape[1] / A.rate, other_signal_duration_s=B.X.shape[1] / B.rate,
         )  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class MulticamResult:
+    """Every file placed on REF's timeline (``paths[0]``), with the pairwise results behind it.
+
+    ``errors[i]`` is the error that kept file ``i`` from being decoded (None if it was decoded);
+    ``results`` holds the aligned pairs ``(a, b, SyncResult)`` with ``a < b``.
+    """
+
+    paths: tuple[str, ...]
+    infos: tuple[MediaInfo | None, ...]
+    errors: tuple[SyncmmError | None, ...]
+    results: tuple[tuple[int, int, SyncResult], ...]
+    timeline: Timeline
+
+
+def align_timeline(
+    paths: Sequence[str | os.PathLike],
+    *,
+    stream: int | None = None,
+    sr: int = 16000,
+    max_offset: float | None = None,
+    min_overlap: float | None = None,
+    method: str = "xcorr",
+    fine_window: float = 30.0,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    parallel: bool | None = None,
+    progress: StageFn | None = None,
+) -> MulticamResult:
+    """Place several recordings of one event on the timeline of the first (multicam).
+
+    Every pair of files is aligned (each decoded once); the offsets found are made consistent by a
+    confidence-weighted least-squares fit over the pair graph (:func:`~syncmm.alignment.timeline.solve_timeline`),
+    so a camera that shares no sound with REF is placed through the cameras it does share sound with.
+    Drift is not modelled here: each placement is the file's time zero on REF's timeline.
+
+    Parameters
+    ----------
+    paths : sequence of str or PathLike
+        REF first, then the others (at least two in all).
+    stream : int, optional
+        Audio stream of every file (default the first).
+    sr, max_offset, min_overlap, method, fine_window, min_confidence, parallel, progress
+        As in :func:`align`; progress stages ``"decode"`` and ``"align pairs"`` (done/total in pairs).
+
+    Returns
+    -------
+    MulticamResult
+
+    Raises
+    ------
+    InputError, DecodeError, NoStreamError
+        REF itself cannot be read (the others' errors are in the result).
+    """
+    from ..media import probe
+
+    paths = [str(p) for p in paths]
+    if len(paths) < 2:
+        raise ParameterError("a timeline needs REF and at least one other file")
+    infos: list[MediaInfo | None] = []
+    errors: list[SyncmmError | None] = []
+    for p in paths:
+        try:
+            infos.append(probe(p))
+            errors.append(None)
+        except SyncmmError as e:
+            if not infos:
+                raise
+            infos.append(None)
+            errors.append(e)
+    jobs = [(p, info, stream, f"decode {os.path.basename(p)}") for p, info in zip(paths, infos, strict=True) if info]
+    if parallel is None:
+        parallel = sum(j[1].duration_s or 0.0 for j in jobs) > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1
+    decoded = iter(_decode_many(jobs, sr, parallel, progress))
+    audio: list[DecodedAudio | None] = []
+    for i, info in enumerate(infos):
+        d = next(decoded) if info is not None else None
+        if isinstance(d, SyncmmError):
+            if i == 0:
+                for a in audio:
+                    if a is not None:
+                        a.close()
+                raise d
+            errors[i], d = d, None
+        audio.append(d)
+    options = dict(max_offset=max_offset, min_overlap=min_overlap, method=method, fine_window=fine_window,
+                   min_confidence=min_confidence)  # fmt: skip
+    results: list[tuple[int, int, SyncResult]] = []
+    try:
+        todo = [(a, b) for a in range(len(paths)) for b in range(a + 1, len(paths)) if audio[a] and audio[b]]
+        for k, (a, b) in enumerate(todo):
+            if progress:
+                progress("align pairs", k, len(todo))
+            try:
+                results.append((a, b, _align_decoded(audio[a], audio[b], sr, drift=False, **options)))
+            except AlignmentError:
+                continue  # these two share no (reliable) content: no edge
+    finally:
+        for a in audio:
+            if a is not None:
+                a.close()
+    pairs = [PairOffset(a, b, r.offset_s, r.confidence) for a, b, r in results]
+    tl = solve_timeline(len(paths), pairs, ref=0)
+    return MulticamResult(tuple(paths), tuple(infos), tuple(errors), tuple(results), tl)

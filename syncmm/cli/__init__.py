@@ -45,6 +45,7 @@ from . import align as _align  # noqa: E402,F401  (registers the command)
 from . import apply as _apply_cmd  # noqa: E402,F401
 from . import batch as _batch_cmd  # noqa: E402,F401
 from . import check as _check_cmd  # noqa: E402,F401
+from . import export as _export_cmd  # noqa: E402,F401
 from . import warp as _warp_cmd  # noqa: E402,F401
 
 

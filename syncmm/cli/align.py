@@ -62,6 +62,12 @@ def align_cmd(
     keep_original_audio: KeepOpt = False,
     dry_run: DryOpt = False,
     verify: VerifyOpt = False,
+    timeline: Annotated[
+        bool,
+        typer.Option(
+            "--timeline", help="Multicam: align every pair and place all files on REF's timeline (least squares)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v info, -vv debug.")] = 0,
 ) -> None:
@@ -74,6 +80,7 @@ def align_cmd(
       syncmm align master.mov transcode.mp4 --tolerance 40ms   # CI gate: exit 1 if out of sync
       syncmm align ref.wav a.wav b.wav c.wav -f csv -o offsets.csv
       syncmm align camera.mp4 recorder.wav --apply synced.mp4 --verify
+      syncmm align camA.mp4 camB.mp4 camC.mp4 zoom.wav --timeline -f json -o shoot.json
 
     offset_s = t_REF - t_OTHER of the same event: positive means delay OTHER by offset_s
     (ffmpeg -itsoffset offset_s -i OTHER); negative means cut |offset_s| from OTHER's start.
@@ -108,6 +115,15 @@ def align_cmd(
 
     if output is not None:
         writers.check_output_path(output, [ref, *others], overwrite)
+    if timeline:
+        if apply is not None or features != "audio" or tol is not None or min_confidence is not None or drift:
+            raise typer.BadParameter(
+                "works with audio features and without --apply, --tolerance, --min-confidence, --drift",
+                param_hint="--timeline",
+            )
+        _timeline(ref, others, fmt, output, overwrite, quiet, stream=stream, sr=rate, max_offset=mo,
+                  min_overlap=mov, method=method, fine_window=win)  # fmt: skip
+        return
     if apply is not None:
         writers.check_output_path(apply, [ref, *others, *([output] if output else [])], overwrite)
 
@@ -187,3 +203,28 @@ def align_cmd(
         sys.stdout.flush()
     if worst:
         raise typer.Exit(worst)
+
+
+def _timeline(ref: Path, others: list[Path], fmt: str, output: Path | None, overwrite: bool, quiet: bool,
+              **options) -> None:  # fmt: skip
+    from ..alignment.pipeline import align_timeline
+    from ..report import write_atomic
+    from ..report.timeline import render_timeline, timeline_report
+
+    with stderr_progress(not quiet) as progress:
+        mc = align_timeline([ref, *others], progress=progress, **options)
+    d = timeline_report(mc)
+    for f in d["files"]:
+        if f["status"] != "ok":
+            print(f"syncmm: error: {f['path']}: {f['error']}", file=sys.stderr)
+    dropped = [p for p in d["pairs"] if not p["used"]]
+    for p in dropped:
+        log.warning("pair %d-%d dropped: its offset is %+.1f ms off the others", p["a"], p["b"], p["residual_s"] * 1e3)
+    text = render_timeline(d, fmt)
+    if output is not None:
+        write_atomic(output, text, inputs=[ref, *others], overwrite=overwrite)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if d["exit_code"]:
+        raise typer.Exit(d["exit_code"])
