@@ -75,6 +75,17 @@ class Features:
     names: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, eq=False)
+class CorrelationCurve:
+    """The coarse correlation over every admissible offset (for plots): ``offsets_s`` (REF - OTHER, s) and
+    ``z``, the robust z-score of each (``-inf`` where the overlap is too short); ``chance_z`` is the largest
+    z-score chance alone is expected to reach over this many offsets."""
+
+    offsets_s: np.ndarray
+    z: np.ndarray
+    chance_z: float
+
+
 @dataclass(frozen=True)
 class OffsetEstimate:
     """Result of offset estimation between REF and OTHER.
@@ -116,6 +127,7 @@ class OffsetEstimate:
     overlap: tuple[float, float, float, float]
     features: tuple[str, ...] = ("onset",)
     warnings: tuple[str, ...] = field(default=())
+    curve: CorrelationCurve | None = field(default=None, compare=False, repr=False)
 
     @property
     def overlap_s(self) -> float:

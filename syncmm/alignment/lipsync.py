@@ -19,7 +19,7 @@ MIN_CONFIDENCE = 0.35  # below: undecidable (exit 4); single 3-s GRID clips land
 DEFAULT_BIAS_S = -0.009
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LipSyncEstimate:
     """``offset_s`` (picture minus audio, bias removed), the raw peak, confidence and the evidence used."""
 
@@ -33,6 +33,11 @@ class LipSyncEstimate:
     speech_s: float  # seconds with speech, where a face is present too
     lags_s: np.ndarray
     curve: np.ndarray
+    # the evidence as given: mouth opening per video frame (NaN without a face) and the speech envelope
+    times: np.ndarray | None = None
+    mouth: np.ndarray | None = None
+    env_times: np.ndarray | None = None
+    env: np.ndarray | None = None
 
 
 def _bandpass(x: np.ndarray, rate: float, lo: float, hi: float) -> np.ndarray:
@@ -144,5 +149,6 @@ def estimate_av_offset(
     return LipSyncEstimate(
         offset_s=float(raw - bias_s), raw_offset_s=float(raw), bias_s=float(bias_s), confidence=conf,
         correlation=float(curve[k]), runner_up_offset_s=None if k2 is None else float(-lags[k2] / RATE),
-        face_s=face_s, speech_s=speech_s, lags_s=lags / RATE, curve=curve,
+        face_s=face_s, speech_s=speech_s, lags_s=lags / RATE, curve=curve, times=times, mouth=mouth,
+        env_times=np.asarray(env_times, np.float64), env=np.asarray(env, np.float64),
     )  # fmt: skip

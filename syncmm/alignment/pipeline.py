@@ -235,18 +235,20 @@ def align_many(
     drift: bool | None = None,
     parallel: bool | None = None,
     progress: StageFn | None = None,
+    keep_curve: bool = False,
 ) -> Iterator[SyncResult | SyncmmError]:
     """Align each of ``others`` to ``ref``, decoding REF once.
 
     Yields a :class:`SyncResult` per OTHER, or the :class:`SyncmmError` that OTHER raised (so one bad
-    file does not stop the rest).  Errors of REF itself are raised.  Options as in :func:`align`.
+    file does not stop the rest).  Errors of REF itself are raised.  Options as in :func:`align`;
+    ``keep_curve`` keeps the correlation curve in each estimate (for plots).
     """
     from ..media import probe
 
     ref_info = probe(ref)
     options = dict(
         max_offset=max_offset, min_overlap=min_overlap, method=method, fine_window=fine_window,
-        min_confidence=min_confidence, drift=drift,
+        min_confidence=min_confidence, drift=drift, keep_curve=keep_curve,
     )  # fmt: skip
     ref_audio: DecodedAudio | None = None
     try:
@@ -377,6 +379,7 @@ def align_many_motion(
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     width: int = 160,
     progress: StageFn | None = None,
+    keep_curve: bool = False,
 ) -> Iterator[SyncResult | SyncmmError]:
     """Like :func:`align_many`, from the pictures: motion energy in a 4x4 grid of each video, cross-correlated.
 
@@ -393,7 +396,8 @@ def align_many_motion(
             info = probe(other)
             B, b_idx = _motion(other, other_stream, width, progress, "motion OTHER")
             est = estimate_offset_features(A, B, max_offset=max_offset, min_overlap=min_overlap,
-                                           min_confidence=min_confidence, method="motion-xcorr")  # fmt: skip
+                                           min_confidence=min_confidence, method="motion-xcorr",
+                                           keep_curve=keep_curve)  # fmt: skip
         except SyncmmError as e:
             yield e
             continue

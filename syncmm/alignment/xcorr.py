@@ -19,7 +19,7 @@ from scipy import fft as sfft
 
 from ..exceptions import AlignmentError, ParameterError
 from ..features.audio import onset_bands
-from ..types import Features, OffsetEstimate
+from ..types import CorrelationCurve, Features, OffsetEstimate
 
 #: Calibrated on unrelated pairs (real radio excerpts, generated noise/speech-like pairs) against true pairs
 #: (see tests/unit/test_xcorr.py and README "Confidence"): unrelated content stays below this.
@@ -124,6 +124,15 @@ def coarse_peak(
     conf = float(np.clip(1.0 - max(z2, z_null) / z1, 0.0, 1.0)) if z1 > 0 else 0.0
     lag1 = float(lags[0]) + _parabolic(np.where(np.isfinite(s), s, med), k1)
     return CoarsePeak(lag1, float(z1), float(z2), lag2, conf), lags, s
+
+
+def _curve(lags: np.ndarray, s: np.ndarray, to_offset_s) -> CorrelationCurve:
+    """Robust z-scores of the coarse score ``s`` over ``lags`` (as :func:`coarse_peak` ranks them)."""
+    fin = np.isfinite(s)
+    med = float(np.median(s[fin]))
+    mad = float(np.median(np.abs(s[fin] - med))) * 1.4826 + 1e-12
+    z = np.where(fin, (s - med) / mad, -np.inf).astype(np.float32)
+    return CorrelationCurve(to_offset_s(lags.astype(np.float64)), z, float(np.sqrt(2.0 * np.log(max(fin.sum(), 2)))))
 
 
 def _chunked_peak(A, B, min_overlap, lag_range, chunk):
@@ -312,6 +321,7 @@ def estimate_offset(
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     hop_s: float = 0.01,
     prepared: tuple[Prepared, Prepared] | None = None,
+    keep_curve: bool = False,
 ) -> OffsetEstimate:
     """Estimate the offset between two recordings of the same event.
 
@@ -341,6 +351,9 @@ def estimate_offset(
     prepared : (Prepared, Prepared), optional
         :func:`prepare` of ``x`` and ``y``, made beforehand (e.g. next to the decoder).  Then ``x`` and
         ``y`` need only support ``len()`` and slicing: the fine stage reads one window of each.
+    keep_curve : bool
+        Keep the coarse correlation over all offsets in ``result.curve`` (for plots; about 8 bytes per
+        10 ms of the two signals together).
 
     Returns
     -------
@@ -372,7 +385,8 @@ def estimate_offset(
     if max_offset is not None:
         d = t0_y - t0_x  # lag = (offset - t0_x + t0_y) * sr
         lag_range = ((-max_offset + d) * sr / hop - 1, (max_offset + d) * sr / hop + 1)
-    cp, _, _ = coarse_peak(Fx.X, Fy.X, int(mo * Fx.rate), lag_range)
+    cp, lags, score = coarse_peak(Fx.X, Fy.X, int(mo * Fx.rate), lag_range)
+    curve = _curve(lags, score, lambda L: L * hop / sr + t0_x - t0_y) if keep_curve else None
     y_range = None
     if py.n / sr > LONG_S and cp.confidence < 0.9:
         # Clock drift smears a whole-file correlation (200 ppm is 0.72 s over an hour, 72 frames): also
@@ -428,6 +442,7 @@ def estimate_offset(
         overlap=tuple(float(v) for v in ov),
         features=("onset",),
         warnings=tuple(warnings),
+        curve=curve,
     )
     return _require_confidence(est, min_confidence)
 
@@ -440,6 +455,7 @@ def estimate_offset_features(
     min_overlap: float | None = None,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     method: str = "feature-xcorr",
+    keep_curve: bool = False,
 ) -> OffsetEstimate:
     """Offset between two feature sequences at one rate (motion channels, ...): the coarse stage alone.
 
@@ -451,6 +467,8 @@ def estimate_offset_features(
         As in :func:`estimate_offset` (seconds).
     method : str
         Name recorded in the estimate.
+    keep_curve : bool
+        Keep the correlation over all offsets in ``result.curve`` (for plots).
 
     Returns
     -------
@@ -467,7 +485,8 @@ def estimate_offset_features(
     if max_offset is not None:
         d = B.t0 - A.t0
         lag_range = ((-max_offset + d) * rate - 1, (max_offset + d) * rate + 1)
-    cp, _, _ = coarse_peak(A.X, B.X, int(mo * rate), lag_range)
+    cp, lags, score = coarse_peak(A.X, B.X, int(mo * rate), lag_range)
+    curve = _curve(lags, score, lambda L: L / rate + A.t0 - B.t0) if keep_curve else None
     offset = cp.lag / rate + A.t0 - B.t0
     i_lo, i_hi = max(0.0, cp.lag), min(na, nb + cp.lag)
     ov = (A.t0 + i_lo / rate, A.t0 + i_hi / rate, B.t0 + (i_lo - cp.lag) / rate, B.t0 + (i_hi - cp.lag) / rate)
@@ -477,6 +496,7 @@ def estimate_offset_features(
         peak_score=cp.score, runner_up_score=cp.runner_up_score,
         runner_up_offset_s=None if cp.runner_up_lag is None else cp.runner_up_lag / rate + A.t0 - B.t0,
         overlap=tuple(float(v) for v in ov), features=tuple(sorted({n.rstrip("0123456789") for n in A.names})),
+        curve=curve,
     )  # fmt: skip
     return _require_confidence(est, min_confidence)
 

@@ -62,6 +62,10 @@ def align_cmd(
     keep_original_audio: KeepOpt = False,
     dry_run: DryOpt = False,
     verify: VerifyOpt = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE.png", help="Draw the correlation (and offset over time) to a PNG (extra plot)."),
+    ] = None,
     timeline: Annotated[
         bool,
         typer.Option(
@@ -80,6 +84,7 @@ def align_cmd(
       syncmm align master.mov transcode.mp4 --tolerance 40ms   # CI gate: exit 1 if out of sync
       syncmm align ref.wav a.wav b.wav c.wav -f csv -o offsets.csv
       syncmm align camera.mp4 recorder.wav --apply synced.mp4 --verify
+      syncmm align camera.mp4 recorder.wav --plot evidence.png
       syncmm align camA.mp4 camB.mp4 camC.mp4 zoom.wav --timeline -f json -o shoot.json
 
     offset_s = t_REF - t_OTHER of the same event: positive means delay OTHER by offset_s
@@ -126,6 +131,10 @@ def align_cmd(
         return
     if apply is not None:
         writers.check_output_path(apply, [ref, *others, *([output] if output else [])], overwrite)
+    if plot is not None:
+        if len(others) != 1 or timeline:
+            raise typer.BadParameter("takes exactly one OTHER (and no --timeline)", param_hint="--plot")
+        writers.check_output_path(plot, [ref, *others], overwrite)
 
     from ..alignment.pipeline import align_many, align_many_motion
     from ..exceptions import SyncmmError
@@ -139,15 +148,21 @@ def align_cmd(
     def run_all(progress):
         if features == "motion":
             return align_many_motion(ref, others, ref_stream=ref_stream, other_stream=stream, max_offset=mo,
-                                     min_overlap=mov, progress=progress)  # fmt: skip
+                                     min_overlap=mov, progress=progress, keep_curve=plot is not None)  # fmt: skip
         return align_many(
             ref, others, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
             min_overlap=mov, method=method, fine_window=win, drift=drift, progress=progress,
+            keep_curve=plot is not None,
         )  # fmt: skip
 
     with stderr_progress(not quiet) as progress, contextlib.closing(run_all(progress)) as results:
         for other, res in zip(others, results, strict=False):
             if isinstance(res, SyncmmError):
+                if plot is not None and getattr(res, "estimate", None) is not None:  # show why it failed
+                    from ..report.plots import plot_align
+
+                    plot_align(plot, res.estimate, offset_s=None, names=(str(ref), str(other)),
+                               inputs=[ref, other], overwrite=overwrite)  # fmt: skip
                 if len(others) == 1:
                     raise res
                 code = exit_code_for(res)
@@ -165,6 +180,11 @@ def align_cmd(
                     "detail": f"{res.confidence:.3f} {'>=' if ok else '<'} {min_confidence:.3f}",
                 }  # fmt: skip
             failed = any(not c["passed"] for c in checks.values())
+            if plot is not None:
+                from ..report.plots import plot_align
+
+                plot_align(plot, res.estimate, offset_s=res.offset_s, drift=res.drift, names=(str(ref), str(other)),
+                           inputs=[ref, other], overwrite=overwrite)  # fmt: skip
             for w in res.estimate.warnings:
                 log.warning("%s: %s", other, w)
             applied = None

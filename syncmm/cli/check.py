@@ -22,6 +22,9 @@ def check_cmd(
     max_offset: Annotated[str, typer.Option(help="Search range.")] = "1s",
     junit_xml: Annotated[Path | None, typer.Option("--junit-xml", help="Write a JUnit XML test case here.")] = None,
     fix: Annotated[Path | None, typer.Option(help="Write a corrected copy (video copied, audio shifted).")] = None,
+    plot: Annotated[
+        Path | None, typer.Option(metavar="FILE.png", help="Draw mouth, sound and correlation to a PNG (extra plot).")
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
@@ -34,6 +37,7 @@ def check_cmd(
       syncmm check interview.mp4
       syncmm check transcode.mp4 --tolerance 45ms --junit-xml lipsync.xml   # CI gate
       syncmm check dub.mp4 --fix dub-fixed.mp4
+      syncmm check interview.mp4 --plot lips.png
 
     offset_s = t_picture - t_audio: audio 200 ms late gives -0.200 (cut 0.2 s from the audio).
     Exit 0 in sync, 1 out of --tolerance, 3 no audio or video stream, 4 undecidable (no face, no speech).
@@ -47,7 +51,7 @@ def check_cmd(
         raise typer.BadParameter("use 50ms..5s", param_hint="--max-offset")
     from ..report import writers
 
-    for p in (junit_xml, fix):
+    for p in (junit_xml, fix, plot):
         if p is not None:
             writers.check_output_path(p, [video], overwrite)
     from ..alignment.lipsync_pipeline import measure_lipsync
@@ -56,6 +60,10 @@ def check_cmd(
 
     with stderr_progress(not quiet) as progress:
         est, info = measure_lipsync(video, max_offset=mo, progress=progress)
+    if plot is not None:
+        from ..report.plots import plot_check
+
+        plot_check(plot, est, name=str(video), inputs=[video], overwrite=overwrite)
     checks = {}
     if tol is not None:
         checks["tolerance"] = {"passed": abs(est.offset_s) <= tol, "tolerance_s": tol}

@@ -38,6 +38,9 @@ def warp_cmd(
     render: Annotated[
         Path | None, typer.Option(help="Write OTHER's audio warped onto REF's timeline (wav, flac...).")
     ] = None,
+    plot: Annotated[
+        Path | None, typer.Option(metavar="FILE.png", help="Draw the cost matrix, band and path to a PNG (extra plot).")
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (the summary on stdout).")] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
@@ -51,6 +54,7 @@ def warp_cmd(
       syncmm warp a.flac b.flac --features chroma+onset+mfcc -f json | jq .summary
       syncmm warp ref_chroma.npy other_chroma.npy --rate 50 -o map.json
       syncmm warp original.wav dub.wav --render dub-on-original.wav
+      syncmm warp take1.flac take2.flac --plot map.png
       syncmm warp broadcast.wav clip.wav --offset auto   # offset plus wobble: warp the overlap only
     """
     setup_logging(verbose, quiet)
@@ -62,7 +66,7 @@ def warp_cmd(
     seed = None if offset in (None, "auto") else parse_time_option(offset, "--offset")
     from ..report import writers
 
-    for p in (output, render):
+    for p in (output, render, plot):
         if p is not None:
             writers.check_output_path(p, [ref, other], overwrite)
     if output is not None and output.suffix.lower() not in (".csv", ".json"):
@@ -99,6 +103,12 @@ def warp_cmd(
             else:
                 text = writers.render([dict(report, map=warp_map(wp))], "json", False)
             writers.write_atomic(output, text, inputs=[ref, other], overwrite=overwrite)
+        if plot is not None:
+            from ..report.plots import plot_warp
+
+            progress("plot", 0.0, None)
+            plot_warp(plot, wp, fr.X, fo.X, band_s=band_s or 0.0, summary=wp.summary(), names=(str(ref), str(other)),
+                      inputs=[ref, other], overwrite=overwrite)  # fmt: skip
         if render is not None:
             if sig_o is None:
                 raise typer.BadParameter("needs OTHER as audio, not a .npy", param_hint="--render")
