@@ -170,15 +170,19 @@ def main() -> None:
     print("`cells/s`: cells computed / DTW time (for syncmm, all scales and the 12-key search, which at small N is "
           "most of the time); `kernel`: one banded DTW of the final scale alone, against the ~3e8 cells/s a tight "
           "kernel reaches on this machine.\n")  # fmt: skip
-    print("| N (REF) | M (OTHER) | tool | dtw s | wall s | peak MB | mean error ms | cells/s | note |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("`dtw × syncmm`: the tool's DTW time over syncmm's at the same N (above 1: syncmm is faster).\n")
+    print("| N (REF) | M (OTHER) | tool | dtw s | dtw × syncmm | wall s | peak MB | mean error ms | cells/s | note |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    ours = {n: dt for n, _, tool, wall, dt, *_ in rows if tool == "syncmm" and wall is not None}
     for n, m, tool, wall, dt, mem, err, extra, kern in rows:
         if wall is None:
-            print(f"| {n} | {m} | {tool} | | | | | | {extra} |")
+            print(f"| {n} | {m} | {tool} | | | | | | | {extra} |")
             continue
         cps = f"{extra / dt:.2e}" if isinstance(extra, int) and dt > 0 else ""
         note = f"kernel {kern:.2e} cells/s = {kern / TIGHT_CELLS_PER_S:.0%} of 3e8" if kern else ""
-        print(f"| {n} | {m} | {tool} | {dt:.3f} | {wall:.2f} | {mem:.0f} | {err * 1e3:.1f} | {cps} | {note} |")
+        ratio = f"{dt / ours[n]:.2f}" if ours.get(n) else ""
+        cols = [n, m, tool, f"{dt:.3f}", ratio, f"{wall:.2f}", f"{mem:.0f}", f"{err * 1e3:.1f}", cps, note]
+        print("| " + " | ".join(map(str, cols)) + " |")
     print()
     audio_end_to_end(args)
 

@@ -19,7 +19,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def _versions() -> str:
-    names = ["syncmm", "av", "numpy", "scipy", "typer", "rich"]
+    names = ["syncmm", "av", "numpy", "scipy", "numba", "librosa", "opencv-python-headless", "ai-edge-litert",
+             "distributed", "opentimelineio", "matplotlib", "typer", "rich"]  # fmt: skip
     out = []
     for n in names:
         try:
@@ -58,7 +59,9 @@ def main() -> None:
         parts.append(r.stdout.strip() if r.returncode == 0 else f"## {script.name}\n\nfailed (exit {r.returncode})")
         parts.append("")
     text = "\n".join(parts) + "\n"
-    (HERE / "RESULTS.md").write_text(text)
+    tmp = HERE / ".RESULTS.md.part"
+    tmp.write_text(text)
+    os.replace(tmp, HERE / "RESULTS.md")
     print(text)
 
 

@@ -46,6 +46,7 @@ from . import apply as _apply_cmd  # noqa: E402,F401
 from . import batch as _batch_cmd  # noqa: E402,F401
 from . import check as _check_cmd  # noqa: E402,F401
 from . import export as _export_cmd  # noqa: E402,F401
+from . import selftest as _selftest_cmd  # noqa: E402,F401
 from . import warp as _warp_cmd  # noqa: E402,F401
 
 

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from ..exceptions import ParameterError
+
 _DEFAULT_CODEC = {
     ".wav": "pcm_s16le", ".flac": "flac", ".mp3": "libmp3lame", ".m4a": "aac", ".mp4": "aac", ".mov": "aac",
     ".aac": "aac", ".ogg": "libopus", ".opus": "libopus", ".mka": "flac", ".mkv": "flac", ".webm": "libopus",
@@ -164,3 +166,28 @@ def write_test_video(
                     c.mux(p)
             for p in a_s.encode(None):
                 c.mux(p)
+
+
+REENCODE_EXT = {"aac": ".m4a", "mp3": ".mp3", "opus": ".ogg", "flac": ".flac", "vorbis": ".oga"}
+
+
+def reencode(y: np.ndarray, sr: int, codec: str) -> np.ndarray:
+    """``y`` encoded with ``codec`` (aac, mp3, opus, flac, vorbis) and decoded back to ``sr``, on ``y``'s
+    timeline (codec priming removed, as :func:`~syncmm.media.load_audio` does): for robustness tests."""
+    import tempfile
+
+    from .audio import load_audio
+
+    if codec not in REENCODE_EXT:
+        raise ParameterError(f"cannot re-encode with {codec!r}: use {', '.join(REENCODE_EXT)}")
+    with tempfile.TemporaryDirectory(prefix="syncmm-") as d:
+        p = os.path.join(d, "x" + REENCODE_EXT[codec])
+        write_audio(p, y, sr, codec="libvorbis" if codec == "vorbis" else None)
+        sig = load_audio(p, sr)
+    z = sig.y
+    k = int(round(sig.t0 * sr))
+    if k > 0:
+        z = np.concatenate([np.zeros(k, np.float32), z])
+    elif k < 0:
+        z = z[-k:]
+    return z[: len(y)]
