@@ -121,9 +121,11 @@ def align_cmd(
     if output is not None:
         writers.check_output_path(output, [ref, *others], overwrite)
     if timeline:
-        if apply is not None or features != "audio" or tol is not None or min_confidence is not None or drift:
+        if (apply is not None or plot is not None or features != "audio" or tol is not None
+                or min_confidence is not None or drift or ref_stream is not None):  # fmt: skip
             raise typer.BadParameter(
-                "works with audio features and without --apply, --tolerance, --min-confidence, --drift",
+                "works with audio features, without --apply, --plot, --tolerance, --min-confidence, --drift and "
+                "--ref-stream (--stream applies to every file)",
                 param_hint="--timeline",
             )
         _timeline(ref, others, fmt, output, overwrite, quiet, stream=stream, sr=rate, max_offset=mo,
@@ -132,8 +134,8 @@ def align_cmd(
     if apply is not None:
         writers.check_output_path(apply, [ref, *others, *([output] if output else [])], overwrite)
     if plot is not None:
-        if len(others) != 1 or timeline:
-            raise typer.BadParameter("takes exactly one OTHER (and no --timeline)", param_hint="--plot")
+        if len(others) != 1:
+            raise typer.BadParameter("takes exactly one OTHER", param_hint="--plot")
         writers.check_output_path(plot, [ref, *others], overwrite)
 
     from ..alignment.pipeline import align_many, align_many_motion

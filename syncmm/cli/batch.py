@@ -91,7 +91,8 @@ def batch_cmd(
                 out.close()
     if output is not None:  # the whole run, resumed parts included
         ids = {j.id for j in all_jobs}
-        reports = [d for d in map(json.loads, output.read_text(encoding="utf-8").splitlines()) if d["id"] in ids]
+        lines = output.read_text(encoding="utf-8").splitlines()
+        reports = [d for d in (json.loads(x) for x in lines if x.strip()) if d["id"] in ids]
     if junit_xml is not None:
         writers.write_atomic(junit_xml, junit(reports), overwrite=True)
     worst = max((int(d.get("exit_code", 0)) for d in reports), default=0)

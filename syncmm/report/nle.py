@@ -40,7 +40,7 @@ class PlacedClip:
     start_s: float
     start_frame: int
     duration_frames: int
-    residual_s: float  # (start_frame / fps + origin) - start_s
+    residual_s: float  # how much later than exact the clip's media plays on the timeline (frame rounding)
 
 
 def placements(entries: list[dict[str, Any]]) -> list[Placement]:
@@ -66,7 +66,7 @@ def placements(entries: list[dict[str, Any]]) -> list[Placement]:
                 dur(f),
                 float(f.get("media_start_s") or 0.0),
                 "video" in f,
-            )  # fmt: skip
+            )
             for f in entries[0]["files"]
             if f.get("status") == "ok"
         ]
@@ -115,9 +115,10 @@ def build_timeline(places: list[Placement], rate: Fraction, name: str = "syncmm"
     clips, tracks = [], []
     n_v = n_a = 0
     for p in places:
-        start_f = round((p.start_s - origin) * r)
+        src0 = round(p.media_start_s * r)  # the clip begins at this source frame...
+        exact = p.start_s - p.media_start_s + src0 / r - origin  # ...which belongs here on the timeline
+        start_f = round(exact * r)
         dur_f = max(1, round(p.duration_s * r))
-        src0 = round(p.media_start_s * r)
         if p.has_video:
             n_v += 1
             kind, label = otio.schema.TrackKind.Video, f"V{n_v}"
@@ -131,7 +132,7 @@ def build_timeline(places: list[Placement], rate: Fraction, name: str = "syncmm"
             track.append(otio.schema.Gap(duration=otio.opentime.RationalTime(start_f, r)))
         track.append(otio.schema.Clip(name=os.path.basename(p.path), media_reference=ref, source_range=rng))
         tracks.append(track)
-        clips.append(PlacedClip(p.path, label, p.start_s, start_f, dur_f, start_f / r + origin - p.start_s))
+        clips.append(PlacedClip(p.path, label, p.start_s, start_f, dur_f, start_f / r - exact))
     end = max(t.duration().value for t in tracks)
     for t in tracks:  # every track as long as the timeline: FCPXML hangs each lane's clips on the first one
         if t.duration().value < end:

@@ -39,9 +39,13 @@ def _save(fig, path: str | os.PathLike, inputs: Sequence[str | os.PathLike], ove
         fig.savefig(tmp, format="png", dpi=_DPI)
 
 
-def _legend(ax) -> None:
-    """Beside the axes, so that it never hides a peak."""
+def _finish(ax, xlabel: str, ylabel: str, title: str) -> None:
+    """Labels, a small left-aligned title, a light grid, and the legend beside the axes (it never hides a peak)."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
 
 
 def _conf_words(c: float) -> str:
@@ -100,11 +104,7 @@ def plot_align(
         k2 = int(np.argmin(np.abs(x - estimate.runner_up_offset_s)))
         a.plot([x[k2]], [z[k2]], "s", color=_ALT_C, ms=7,
                label=f"runner-up {estimate.runner_up_offset_s:+.3f} s (z {estimate.runner_up_score:.1f})")  # fmt: skip
-    a.set_xlabel("offset t_REF - t_OTHER (s)")
-    a.set_ylabel("correlation (z)")
-    a.set_title("Onset-envelope correlation over every offset", fontsize=10, loc="left")
-    _legend(a)
-    a.grid(alpha=0.3)
+    _finish(a, "offset t_REF - t_OTHER (s)", "correlation (z)", "Onset-envelope correlation over every offset")
     # zoom: +-250 ms around the peak, in ms
     b = ax[1]
     near = fin & (np.abs(x - peak) <= 0.25)
@@ -113,11 +113,7 @@ def plot_align(
         lab = f"waveform peak in one window {estimate.offset_s:+.6f} s (r {estimate.fine_correlation:.2f})"
         b.axvline((estimate.offset_s - peak) * 1e3, color=_PEAK_C, lw=1.5, label=lab)
     b.axvline(0, color=_GREY, ls=":", lw=1, label="onset peak")
-    b.set_xlabel(f"offset - {peak:+.3f} s (ms)")
-    b.set_ylabel("correlation (z)")
-    b.set_title("Around the peak", fontsize=10, loc="left")
-    _legend(b)
-    b.grid(alpha=0.3)
+    _finish(b, f"offset - {peak:+.3f} s (ms)", "correlation (z)", "Around the peak")
     if drift is not None:
         _drift_panel(ax[2], drift)
     _save(fig, path, inputs, overwrite)
@@ -140,11 +136,12 @@ def _drift_panel(c, drift) -> None:
     for d in drift.discontinuities:
         c.axvline(d.ref_time_s, color=_ALT_C, ls="--", lw=1.2,
                   label=f"jump {d.jump_s * 1e3:+.1f} ms at REF {d.ref_time_s:.1f} s (OTHER breaks)")  # fmt: skip
-    c.set_xlabel("REF time (s)")
-    c.set_ylabel(f"offset - {base:+.6f} s (ms)")
-    c.set_title(f"Offset over time (residual {drift.residual_rms_s * 1e3:.3f} ms rms)", fontsize=10, loc="left")
-    _legend(c)
-    c.grid(alpha=0.3)
+    _finish(
+        c,
+        "REF time (s)",
+        f"offset - {base:+.6f} s (ms)",
+        f"Offset over time (residual {drift.residual_rms_s * 1e3:.3f} ms rms)",
+    )
 
 
 def plot_check(
@@ -183,11 +180,9 @@ def plot_check(
         )
         a.plot(t[sel], z(m[sel]), color=_REF_C, lw=1.2, label="mouth opening (gaps: no face)")
         a.set_xlim(lo, hi)
-    a.set_xlabel("time in the picture (s)")
-    a.set_ylabel("z-score")
-    a.set_title("Mouth and sound at the found offset (the 12 s with the most speech)", fontsize=10, loc="left")
-    _legend(a)
-    a.grid(alpha=0.3)
+    _finish(
+        a, "time in the picture (s)", "z-score", "Mouth and sound at the found offset (the 12 s with the most speech)"
+    )
     b = ax[1]
     off_ms = -np.asarray(est.lags_s) * 1e3  # raw picture - audio for each lag
     b.plot(off_ms, est.curve, color=_REF_C, lw=1, label="mouth x speech correlation")
@@ -196,12 +191,12 @@ def plot_check(
         b.axvline(est.runner_up_offset_s * 1e3, color=_ALT_C, ls="--", lw=1,
                   label=f"runner-up {est.runner_up_offset_s * 1e3:+.0f} ms")  # fmt: skip
     b.axvline(0, color=_GREY, ls=":", lw=1)
-    b.set_xlabel("picture - audio, before the bias correction (ms)")
-    b.set_ylabel("correlation")
-    b.set_title(f"Correlation against lag (reported offset = peak - bias {est.bias_s * 1e3:+.0f} ms)",
-                fontsize=10, loc="left")  # fmt: skip
-    _legend(b)
-    b.grid(alpha=0.3)
+    _finish(
+        b,
+        "picture - audio, before the bias correction (ms)",
+        "correlation",
+        f"Correlation against lag (reported offset = peak - bias {est.bias_s * 1e3:+.0f} ms)",
+    )
     _save(fig, path, inputs, overwrite)
 
 
