@@ -88,15 +88,16 @@ _prepared = False
 def prepare_worker() -> None:
     """Make this process a good batch worker (done once per process, also on Dask workers).
 
-    BLAS/OpenMP/numba get one thread each: the parallelism is one job per core (small BLAS calls on several
-    threads were measured slower, 12.0 s against 9.7 s for the 40-pair benchmark run serially).  numba's cache
-    goes to a writable folder when the installed package's folder is not writable.
+    BLAS/OpenMP/numba and FFmpeg's video decoders get one thread each: the parallelism is one job per core
+    (small BLAS calls on several threads were measured slower, 12.0 s against 9.7 s for the 40-pair benchmark
+    run serially).  numba's cache goes to a writable folder when the installed package's folder is not writable.
     """
     global _prepared
     if _prepared:
         return
     _prepared = True
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
+              "SYNCMM_DECODE_THREADS"):  # fmt: skip
         os.environ[k] = "1"
     if "NUMBA_CACHE_DIR" not in os.environ and not os.access(Path(__file__).parent, os.W_OK):
         import tempfile

@@ -141,14 +141,17 @@ def estimate_av_offset(
     k2 = int(np.argmax(np.where(excl, curve, -np.inf))) if excl.any() else None
     conf = float(np.clip(1.0 - max(second, 0.0) / curve[k], 0.0, 1.0)) if curve[k] > 0 else 0.0
     raw = -lag_s
-    if conf < min_confidence:
-        raise AlignmentError(
-            f"lip sync undecidable (confidence {conf:.2f} < {min_confidence:.2f}): too little speech with a "
-            "visible face, or the mouth does not follow the sound"
-        )
-    return LipSyncEstimate(
+    est = LipSyncEstimate(
         offset_s=float(raw - bias_s), raw_offset_s=float(raw), bias_s=float(bias_s), confidence=conf,
         correlation=float(curve[k]), runner_up_offset_s=None if k2 is None else float(-lags[k2] / RATE),
         face_s=face_s, speech_s=speech_s, lags_s=lags / RATE, curve=curve, times=times, mouth=mouth,
         env_times=np.asarray(env_times, np.float64), env=np.asarray(env, np.float64),
     )  # fmt: skip
+    if conf < min_confidence:  # the estimate rides on the error, so that a plot can show why
+        err = AlignmentError(
+            f"lip sync undecidable (confidence {conf:.2f} < {min_confidence:.2f}): too little speech with a "
+            "visible face, or the mouth does not follow the sound"
+        )
+        err.estimate = est  # type: ignore[attr-defined]
+        raise err
+    return est

@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection, wait
 import numpy as np
 
 from ..exceptions import AlignmentError, DecodeError, ParameterError, SyncmmError
-from ..types import MediaInfo, Signal, SyncResult
+from ..types import Features, MediaInfo, Signal, SyncResult
 from .drift import estimate_drift
 from .timeline import PairOffset, Timeline, solve_timeline
 from .xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, estimate_offset, prepare
@@ -366,6 +366,12 @@ def _motion(path, stream: int | None, width: int, progress: StageFn | None, stag
 
         times, M = motion_energy(frames())
         return motion_features(times, M), r.info.stream_index
+
+
+def video_motion(path: str | os.PathLike, *, stream: int | None = None, width: int = 160,
+                 progress: StageFn | None = None) -> Features:  # fmt: skip
+    """The motion features of a file's video (as ``align --features motion`` uses them); stage ``"motion"``."""
+    return _motion(path, stream, width, progress, "motion")[0]
 
 
 def align_many_motion(

@@ -15,12 +15,13 @@ import numpy as np
 
 from ..exceptions import ParameterError, SyncmmError
 from ..synth import add_noise, drifted, lowpass
+from ..types import Features
 from .drift import estimate_drift
 from .pipeline import DRIFT_MIN_OVERLAP_S
-from .xcorr import estimate_offset
+from .xcorr import estimate_offset, estimate_offset_features
 
 METHODS = {"xcorr": "onset envelopes, then waveforms", "gcc-phat": "onset envelopes, then GCC-PHAT waveforms",
-           "coarse": "onset envelopes only"}  # fmt: skip
+           "coarse": "onset envelopes only", "motion": "video motion energy (4x4 grid), no sound"}  # fmt: skip
 CODECS = (None, "aac", "mp3", "opus")
 MAX_REF_S = 600.0
 
@@ -110,6 +111,19 @@ def perturb(y: np.ndarray, sr: int, p: Perturbation, rng: np.random.Generator) -
     return z / peak * 0.9 if peak > 0.99 else z
 
 
+def perturb_features(F: Features, p: Perturbation, rng: np.random.Generator) -> Features:
+    """The excerpt of feature sequence ``F`` that ``p`` describes (linear interpolation between frames, drift,
+    Gaussian noise at ``p.snr_db`` of each channel's spread); low-pass and codec do not apply to pictures."""
+    d = p.drift_ppm * 1e-6
+    pos = (p.start_s + np.arange(int(p.duration_s * F.rate)) / (F.rate * (1 + d))) * F.rate
+    k = np.clip(np.floor(pos).astype(int), 0, F.X.shape[1] - 2)
+    f = (pos - k)[None, :]
+    X = F.X[:, k] * (1 - f) + F.X[:, k + 1] * f
+    if p.snr_db is not None:
+        X = X + rng.normal(size=X.shape) * X.std(axis=1, keepdims=True) * 10 ** (-p.snr_db / 20)
+    return Features(X=X.astype(np.float32), rate=F.rate, t0=0.0, names=F.names)
+
+
 def _one(y, z, sr, method) -> tuple[float, float]:
     est = estimate_offset(y, z, sr, method=method)
     if est.overlap_s >= DRIFT_MIN_OVERLAP_S:  # as `syncmm align` does by default
@@ -143,7 +157,7 @@ def recommend(summaries: Sequence[MethodSummary]) -> str | None:
 
 
 def selftest(
-    y: np.ndarray,
+    y: np.ndarray | None,
     sr: int,
     *,
     trials: int = 20,
@@ -152,13 +166,15 @@ def selftest(
     reencode: Callable[[np.ndarray, int, str], np.ndarray] | None = None,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    motion: Features | None = None,
 ) -> SelftestResult:
     """Measure how reliably each method aligns perturbed excerpts of ``y`` back onto ``y``.
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)]
-        The recording (REF), mono.  Only its first :data:`MAX_REF_S` seconds are used.
+    y : np.ndarray [shape=(n,)] or None
+        The recording (REF), mono (None for a silent video: ``motion`` alone).  Only its first
+        :data:`MAX_REF_S` seconds are used.
     sr : int
         Its sample rate.
     trials : int
@@ -174,6 +190,10 @@ def selftest(
         Seeds the perturbations and the noise: the same seed gives the same trials.
     progress : callable, optional
         ``progress(done, total)`` after each trial.
+    motion : Features, optional
+        The recording's motion features (:func:`~syncmm.features.visual.motion_features`, ``t0`` at its first
+        frame), for the ``"motion"`` method: the same trials are cut from them (shift and drift; noise added
+        to the features; the pictures are not re-encoded).
 
     Returns
     -------
@@ -182,24 +202,42 @@ def selftest(
     bad = [m for m in methods if m not in METHODS]
     if bad or not methods:
         raise ParameterError(f"unknown method(s) {', '.join(bad) or '(none)'}: use {', '.join(METHODS)}")
-    y = np.asarray(y, np.float32)
-    if y.ndim != 1 or not np.isfinite(y).all():
-        raise ParameterError("the recording must be one finite channel")
-    y = y[: int(MAX_REF_S * sr)]
-    if float(np.sqrt(np.mean(y.astype(np.float64) ** 2))) < 1e-4:
-        raise ParameterError("the recording is silent: nothing to align")
+    if "motion" in methods and motion is None:
+        raise ParameterError("the motion method needs the recording's video (motion features)")
+    if motion is not None:
+        motion = Features(X=motion.X, rate=motion.rate, t0=0.0, names=motion.names)  # truth = start on its grid
+    audio = [m for m in methods if m != "motion"]
+    if y is None:
+        if audio:
+            raise ParameterError(f"{', '.join(audio)} need(s) the recording's sound")
+        duration = min(motion.X.shape[1] / motion.rate, MAX_REF_S)  # type: ignore[union-attr]
+    else:
+        y = np.asarray(y, np.float32)
+        if y.ndim != 1 or not np.isfinite(y).all():
+            raise ParameterError("the recording must be one finite channel")
+        y = y[: int(MAX_REF_S * sr)]
+        if audio and float(np.sqrt(np.mean(y.astype(np.float64) ** 2))) < 1e-4:
+            raise ParameterError("the recording is silent: nothing to align")
+        duration = len(y) / sr
     rng = np.random.default_rng(seed)
-    plan = plan_trials(trials, len(y) / sr, rng)
+    plan = plan_trials(trials, duration, rng)
     if reencode is None:
         plan = [Perturbation(p.start_s, p.duration_s, p.drift_ppm, p.lowpass_hz, p.snr_db, None) for p in plan]
     results: list[TrialResult] = []
     for i, p in enumerate(plan):
-        z = perturb(y, sr, p, rng)
-        if p.codec is not None and reencode is not None:
+        z = perturb(y, sr, p, rng) if audio else None
+        if z is not None and p.codec is not None and reencode is not None:
             z = reencode(z, sr, p.codec)
+        zm = perturb_features(motion, p, rng) if "motion" in methods else None
         for m in methods:
             try:
-                off, conf = _one(y, z, sr, m)
+                if m == "motion":
+                    if p.start_s + p.duration_s > motion.X.shape[1] / motion.rate:
+                        raise ParameterError("the video is shorter than the sound here")
+                    e = estimate_offset_features(motion, zm, method="motion-xcorr")
+                    off, conf = e.offset_s, e.confidence
+                else:
+                    off, conf = _one(y, z, sr, m)
             except SyncmmError as e:
                 results.append(TrialResult(i, m, None, None, getattr(getattr(e, "estimate", None), "confidence", None),
                                            str(e)))  # fmt: skip
@@ -208,4 +246,4 @@ def selftest(
         if progress is not None:
             progress(i + 1, len(plan))
     sums = tuple(summarize(results, m, len(plan), frame_s) for m in methods)
-    return SelftestResult(len(y) / sr, sr, frame_s, tuple(plan), tuple(results), sums, recommend(sums))
+    return SelftestResult(duration, sr, frame_s, tuple(plan), tuple(results), sums, recommend(sums))

@@ -55,14 +55,19 @@ def check_cmd(
         if p is not None:
             writers.check_output_path(p, [video], overwrite)
     from ..alignment.lipsync_pipeline import measure_lipsync
+    from ..exceptions import AlignmentError
     from ..report.check import check_report, check_text
     from ..report.check import junit_xml as junit
+    from ..report.plots import plot_check
 
-    with stderr_progress(not quiet) as progress:
-        est, info = measure_lipsync(video, max_offset=mo, progress=progress)
+    try:
+        with stderr_progress(not quiet) as progress:
+            est, info = measure_lipsync(video, max_offset=mo, progress=progress)
+    except AlignmentError as e:
+        if plot is not None and getattr(e, "estimate", None) is not None:  # show why it is undecidable
+            plot_check(plot, e.estimate, name=str(video), inputs=[video], overwrite=overwrite)
+        raise
     if plot is not None:
-        from ..report.plots import plot_check
-
         plot_check(plot, est, name=str(video), inputs=[video], overwrite=overwrite)
     checks = {}
     if tol is not None:

@@ -20,8 +20,13 @@ def selftest_cmd(
     file: Annotated[Path, typer.Argument(help="A recording of the kind you want to sync.", metavar="FILE")],
     trials: Annotated[int, typer.Option(help="Number of perturbed excerpts.")] = 20,
     methods: Annotated[
-        str, typer.Option("--methods", "--features", help="Comma-separated: xcorr, gcc-phat, coarse.")
-    ] = "xcorr,gcc-phat,coarse",
+        str | None,
+        typer.Option(
+            "--methods",
+            "--features",
+            help="Comma-separated: xcorr, gcc-phat, coarse, motion (default: all; motion when FILE has video).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the perturbations (same seed, same trials).")] = 0,
     stream: Annotated[int | None, typer.Option(help="Audio stream, counted from 0.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
@@ -44,10 +49,10 @@ def selftest_cmd(
         raise typer.BadParameter("use text or json", param_hint="--format")
     if not 1 <= trials <= 1000:
         raise typer.BadParameter("use 1..1000", param_hint="--trials")
-    names = [m.strip() for m in methods.split(",") if m.strip()]
     from ..alignment.selftest import METHODS
 
-    if not names or any(m not in METHODS for m in names):
+    names = None if methods is None else [m.strip() for m in methods.split(",") if m.strip()]
+    if names is not None and (not names or any(m not in METHODS for m in names)):
         raise typer.BadParameter(f"use a comma-separated list of {', '.join(METHODS)}", param_hint="--methods")
     from fractions import Fraction
 
@@ -58,14 +63,31 @@ def selftest_cmd(
 
     info = probe(file)
     video = next((s for s in info.video_streams if s.frame_rate), None)
+    has_audio = bool(info.audio_streams)
+    if names is None:
+        names = [m for m in METHODS if (m == "motion" and video is not None) or (m != "motion" and has_audio)]
+    elif "motion" in names and video is None:
+        raise typer.BadParameter(f"{file} has no video", param_hint="--methods motion")
+    elif not has_audio and any(m != "motion" for m in names):
+        raise typer.BadParameter(f"{file} has no sound: use motion", param_hint="--methods")
+    if not names:
+        from ..exceptions import NoStreamError
+
+        raise NoStreamError(f"{file}: has neither sound nor pictures to test")
     rate = Fraction(video.frame_rate) if video else Fraction(25)
     note = f"{float(rate):.3g} fps (" + ("the file's video)" if video else "no video: 25 fps assumed)")
     sr = 16000
     with stderr_progress(not quiet) as progress:
         progress("decode", 0.0, None)
-        sig = load_audio(file, sr, stream=stream)
-        res = selftest(sig.y, sr, trials=trials, methods=names, frame_s=float(1 / rate), reencode=reencode,
-                       seed=seed, progress=lambda k, n: progress("trials", k, n))  # fmt: skip
+        sig = load_audio(file, sr, stream=stream) if any(m != "motion" for m in names) else None
+        motion = None
+        if "motion" in names:
+            from ..alignment.pipeline import video_motion
+
+            motion = video_motion(file, progress=progress)
+        y = None if sig is None else sig.y
+        res = selftest(y, sr, trials=trials, methods=names, frame_s=float(1 / rate), reencode=reencode, seed=seed,
+                       progress=lambda k, n: progress("trials", k, n), motion=motion)  # fmt: skip
     d = selftest_report(res, str(file), note)
     sys.stdout.write(selftest_text(d) if fmt == "text" else json.dumps(d, indent=2) + "\n")
     if res.recommended is None:

@@ -117,6 +117,9 @@ class VideoReader:
         import av
 
         self.stream.thread_type = "AUTO"
+        threads = os.environ.get("SYNCMM_DECODE_THREADS")  # batch workers set 1: the pool is the parallelism
+        if threads and threads.isdigit():
+            self.stream.codec_context.thread_count = int(threads)
         g = self._graph()
         n = 0
         try:

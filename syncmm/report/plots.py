@@ -159,11 +159,15 @@ def plot_check(
     name : str
         The file's name for the title.
     """
+    from ..alignment.lipsync import MIN_CONFIDENCE
     from .check import words
 
     fig, ax = _figure(7.0, 2)
-    fig.suptitle(f"{os.path.basename(name)}: {words(est.offset_s)} (offset {est.offset_s * 1e3:+.0f} ms, "
-                 f"picture - audio); {_conf_words(est.confidence)}", fontsize=11)  # fmt: skip
+    if est.confidence >= MIN_CONFIDENCE:
+        head = f"{words(est.offset_s)} (offset {est.offset_s * 1e3:+.0f} ms, picture - audio)"
+    else:
+        head = f"undecidable: best peak {est.offset_s * 1e3:+.0f} ms is not prominent"
+    fig.suptitle(f"{os.path.basename(name)}: {head}; {_conf_words(est.confidence)}", fontsize=11)
     a = ax[0]
     if est.times is not None and est.env is not None:
         t, m = np.asarray(est.times), np.asarray(est.mouth)

@@ -7,7 +7,8 @@ from typing import Any
 from .._version import __version__
 from .schema import SCHEMA, _r
 
-_FLAG = {"xcorr": "--method xcorr (the default)", "gcc-phat": "--method gcc-phat", "coarse": "--method coarse"}
+_FLAG = {"xcorr": "--method xcorr (the default)", "gcc-phat": "--method gcc-phat", "coarse": "--method coarse",
+         "motion": "--features motion (the pictures)"}  # fmt: skip
 
 
 def selftest_report(res, path: str, frame_note: str) -> dict[str, Any]:
@@ -54,9 +55,16 @@ def selftest_text(d: dict[str, Any]) -> str:
     def ms(v):
         return "-" if v is None else f"{v * 1e3:.3f}"
 
+    what = []
+    if set(d["methods"]) - {"motion"}:
+        what.append(
+            "sound: fractional shift, drift up to +-100 ppm, AAC/MP3/Opus, 3.4 kHz low-pass, noise to 10 dB SNR"
+        )
+    if "motion" in d["methods"]:
+        what.append("motion: the same shifts and drifts cut from the motion features, noise added to them")
     lines = [
-        f"self-test of {d['path']} ({d['duration_s']:.1f} s used): {d['trials']} perturbed excerpts "
-        "(fractional shift, drift up to +-100 ppm, AAC/MP3/Opus, 3.4 kHz low-pass, noise down to 10 dB SNR)",
+        f"self-test of {d['path']} ({d['duration_s']:.1f} s used): {d['trials']} perturbed excerpts",
+        *(f"  {w}" for w in what),
         "",
         f"{'method':<9} {'aligned':>8} {'<=1 ms':>8} {'<=1 frame':>10} {'median err ms':>14} {'p95 err ms':>11} "
         f"{'confidence':>11}",

@@ -91,3 +91,21 @@ def test_check_plot_from_generated_mouth_and_speech(tmp_path):
     png = tmp_path / "c.png"
     plot_check(png, est, name="generated.mp4")
     _check_png(png)
+
+
+def test_check_plot_when_undecidable(tmp_path):
+    from syncmm.alignment.lipsync import estimate_av_offset
+    from syncmm.exceptions import AlignmentError
+    from syncmm.report.plots import plot_check
+
+    rng = np.random.default_rng(9)
+    t = np.arange(0, 30, 1 / 25)
+    et = np.arange(0, 30, 0.01)
+    env = np.convolve(rng.random(len(et)) > 0.97, np.hanning(25), mode="same") * 3
+    with pytest.raises(AlignmentError) as info:  # a mouth that does not follow the sound
+        estimate_av_offset(t, rng.normal(size=len(t)), et, env)
+    est = info.value.estimate
+    assert est.confidence < 0.35 and est.curve is not None
+    png = tmp_path / "u.png"
+    plot_check(png, est, name="undecidable.mp4")
+    _check_png(png)

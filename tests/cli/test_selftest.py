@@ -73,3 +73,21 @@ def test_cli_exit_codes(tmp_path):
     assert r.exit_code == 2
     r = runner.invoke(app, ["selftest", str(tmp_path / "none.wav")])
     assert r.exit_code == 3
+
+
+def test_silent_camera_motion_only(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "media"))
+    from test_motion import write_scene  # a generated scene: blobs on smooth random paths, random blinks
+
+    write_scene(tmp_path / "cam.mp4", 0.0, 30.0, 25)  # no sound
+    r = runner.invoke(app, ["selftest", str(tmp_path / "cam.mp4"), "--trials", "8", "-f", "json", "-q"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert list(d["methods"]) == ["motion"] and d["recommended"] == "motion"
+    assert d["methods"]["motion"]["within_1frame"] == 8  # motion features cut at known sub-frame shifts
+    assert d["frame_s"] == 0.04 and "the file's video" in d["frame_note"]
+    r = runner.invoke(app, ["selftest", str(tmp_path / "cam.mp4"), "--methods", "xcorr"])
+    assert r.exit_code == 2 and "no sound" in r.stderr
