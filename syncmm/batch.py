@@ -16,9 +16,13 @@ from typing import Any
 
 from .exceptions import ParameterError
 
-#: Manifest columns that are ``align`` options (the rest: ref, other, id, expected_offset_s, tolerance_s).
-OPTION_COLUMNS = {"max_offset": float, "min_overlap": float, "method": str, "drift": "bool", "ref_stream": int,
-                  "other_stream": int}  # fmt: skip
+#: Manifest columns that are ``align`` options (the rest: ref, other, id, expected_offset_s, tolerance_s), with
+#: their kind: "time" accepts what ``--max-offset`` accepts (``30``, ``500ms``, ``1:30``).
+OPTION_COLUMNS = {"max_offset": "time", "min_overlap": "time", "window": "time", "rate": int, "min_confidence": float,
+                  "method": ("xcorr", "gcc-phat", "coarse"), "features": ("audio", "motion"), "drift": "bool",
+                  "ref_stream": int, "other_stream": int}  # fmt: skip
+#: Column name -> keyword of :func:`syncmm.align` where they differ.
+_ALIGN_KW = {"window": "fine_window", "rate": "sr"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,17 @@ def _value(kind, text: str):
         if text.lower() in ("0", "false", "no"):
             return False
         raise ValueError(text)
+    if kind == "time":
+        from .timefmt import parse_time
+
+        try:
+            return parse_time(text)
+        except ParameterError as e:
+            raise ValueError(str(e)) from None
+    if isinstance(kind, tuple):
+        if text not in kind:
+            raise ValueError(f"{text!r} is not one of {', '.join(kind)}")
+        return text
     return kind(text)
 
 
@@ -144,8 +159,18 @@ def run_job(job: Job) -> dict[str, Any]:
     from .report import error_entry, result_to_dict
     from .report.schema import tolerance_check
 
+    opts = {_ALIGN_KW.get(k, k): v for k, v in job.options.items()}
     try:
-        res = align(job.ref, job.other, parallel=False, **job.options)
+        if opts.pop("features", "audio") == "motion":
+            from .alignment.pipeline import align_many_motion
+
+            for k in ("sr", "fine_window", "method", "drift"):
+                opts.pop(k, None)
+            (res,) = align_many_motion(job.ref, [job.other], **opts)
+            if isinstance(res, SyncmmError):
+                raise res
+        else:
+            res = align(job.ref, job.other, parallel=False, **opts)
     except SyncmmError as e:
         d = error_entry(job.ref, job.other, exit_code_for(e), str(e))
     else:

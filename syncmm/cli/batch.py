@@ -43,7 +43,8 @@ def batch_cmd(
       find . -name '*.wav' | awk '{print "master.wav," $0}' | (echo ref,other; cat) | syncmm batch -
 
     Manifest columns: ref, other, and optionally id, expected_offset_s, tolerance_s (a CI gate per pair),
-    max_offset, min_overlap, method, drift, ref_stream, other_stream.  Exit: the most severe job status.
+    and align's options: max_offset, min_overlap, window, method, features, drift, ref_stream, other_stream,
+    rate, min_confidence.  Exit: the most severe job status.
     """
     setup_logging(verbose, quiet)
     import json

@@ -122,3 +122,33 @@ def test_manifest_errors(tmp_path, manifest):
     out.write_text("")
     r = runner.invoke(app, ["batch", str(manifest / "pairs.csv"), "-o", str(out)])
     assert r.exit_code == 5 and "--resume" in r.stderr
+
+
+def test_align_options_as_columns(manifest, tmp_path):
+    import sys as _sys
+    from pathlib import Path
+
+    from syncmm.batch import read_manifest
+
+    _sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "media"))
+    from test_motion import write_scene
+
+    write_scene(tmp_path / "a.mp4", 0.0, 24.0, 25)
+    write_scene(tmp_path / "b.mp4", 5.0, 15.0, 25, dx=6, gain=0.8)  # silent cameras, B 5 s later
+    rows = ["id,ref,other,expected_offset_s,tolerance_s,max_offset,window,method,features,rate",
+            f"g,{manifest / 'ref.flac'},{manifest / 'o3.wav'},{1.0 + 3 * 1.7},0.001,30s,5,gcc-phat,,8000",
+            f"m,{tmp_path / 'a.mp4'},{tmp_path / 'b.mp4'},5.0,0.04,,,,motion,"]  # fmt: skip
+    jobs = read_manifest("\n".join(rows), tmp_path)
+    assert jobs[0].options == {"max_offset": 30.0, "window": 5.0, "method": "gcc-phat", "rate": 8000}
+    assert jobs[1].options == {"features": "motion"}
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "r.jsonl"
+    r = runner.invoke(app, ["batch", str(tmp_path / "m.csv"), "-o", str(out), "--jobs", "1", "-q"])
+    assert r.exit_code == 0, r.output
+    by = {d["id"]: d for d in map(json.loads, out.read_text().splitlines())}
+    assert by["g"]["status"] == "ok" and by["g"]["analysis_rate"] == 8000 and "gcc-phat" in by["g"]["method"]
+    assert by["m"]["status"] == "ok" and by["m"]["method"] == "motion-xcorr"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ref,other,method\na.wav,b.wav,dtw\n")
+    r = runner.invoke(app, ["batch", str(bad)])
+    assert r.exit_code == 2 and "row 1" in r.stderr
