@@ -30,9 +30,16 @@ class NoStreamError(InputError):
 
 
 class AlignmentError(SyncmmError):
-    """No reliable alignment was found: no shared content, silence, too little content (exit 4)."""
+    """No reliable alignment was found: no shared content, silence, too little content (exit 4).
+
+    ``estimate`` is the best (unreliable) estimate when there was one, so that a plot can show why.
+    """
 
     exit_code = 4
+
+    def __init__(self, message: str, estimate: object | None = None) -> None:
+        super().__init__(message)
+        self.estimate = estimate
 
 
 class OutputError(SyncmmError):

@@ -148,10 +148,9 @@ def estimate_av_offset(
         env_times=np.asarray(env_times, np.float64), env=np.asarray(env, np.float64),
     )  # fmt: skip
     if conf < min_confidence:  # the estimate rides on the error, so that a plot can show why
-        err = AlignmentError(
+        raise AlignmentError(
             f"lip sync undecidable (confidence {conf:.2f} < {min_confidence:.2f}): too little speech with a "
-            "visible face, or the mouth does not follow the sound"
+            "visible face, or the mouth does not follow the sound",
+            estimate=est,
         )
-        err.estimate = est  # type: ignore[attr-defined]
-        raise err
     return est

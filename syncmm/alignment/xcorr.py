@@ -504,10 +504,9 @@ def estimate_offset_features(
 def _require_confidence(est: OffsetEstimate, min_confidence: float) -> OffsetEstimate:
     """``est``, or AlignmentError (carrying it as ``.estimate``) when its confidence is below the minimum."""
     if est.confidence < min_confidence:
-        err = AlignmentError(
+        raise AlignmentError(
             f"no reliable alignment (confidence {est.confidence:.2f} < {min_confidence:.2f}): "
-            "the files may share no content, or it repeats"
+            "the files may share no content, or it repeats",
+            estimate=est,
         )
-        err.estimate = est  # type: ignore[attr-defined]
-        raise err
     return est
