@@ -119,3 +119,22 @@ def drifted(event: np.ndarray, sr: int, offset_s: float, drift_ppm: float, durat
     d = drift_ppm * 1e-6
     j = np.arange(int(round(duration_s * sr)), dtype=np.float64)
     return resample_at(event, offset_s * sr + j / (1 + d))
+
+
+def moving_scene(t: float, rng_seed: int = 3, size=(120, 160), dx: int = 0, gain: float = 1.0) -> np.ndarray:
+    """One grey picture (uint8, ``size`` = (h, w)) of a moving scene at scene time ``t``: blobs on smooth random
+    paths and a square blinking at random (no repeat within 80 s), so that motion fixes one offset.  ``dx`` and
+    ``gain`` make another camera's view of the same scene (shifted, darker)."""
+    rng = np.random.default_rng(rng_seed)
+    h, w = size
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.full((h, w), 40.0)
+    for _ in range(5):
+        f1, f2, p1, p2 = rng.uniform(0.05, 0.4, 2).tolist() + rng.uniform(0, 6.28, 2).tolist()
+        cx = w / 2 + 0.4 * w * np.sin(2 * np.pi * f1 * t + p1) + dx
+        cy = h / 2 + 0.4 * h * np.sin(2 * np.pi * f2 * t + p2)
+        img += 150 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 8.0**2))
+    blinks = rng.random(400) < 0.4  # a 5 Hz on/off pattern
+    if blinks[int(t * 5) % 400]:
+        img[10:30, 10 + dx : 30 + dx] = 230
+    return np.clip(img * gain, 0, 255).astype(np.uint8)

@@ -9,12 +9,16 @@ to about 10 ms on the waveforms on both sides.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from ..exceptions import AlignmentError, ParameterError
+from ..exceptions import AlignmentError, ParameterError, SyncmmError
 from ..types import Discontinuity, DriftEstimate, OffsetEstimate, Segment
-from .xcorr import Prepared, coarse_peak, fine_peak, prepare
+from .xcorr import Prepared, coarse_peak, estimate_offset, fine_peak, prepare
 
+#: Drift is measured by default when the overlap is at least this long (seconds).
+DRIFT_MIN_OVERLAP_S = 60.0
 #: Windows with a peak prominence below this are gaps (silence, noise), not evidence.
 MIN_WINDOW_CONFIDENCE = 0.25
 #: Seconds of each window that the waveform stage correlates.
@@ -373,3 +377,44 @@ def estimate_drift(
     # pass 2: waveforms, each window resampled onto REF's clock with that drift
     fine = measure_segments(x, y, sr, px, py, lag, drift_ppm=first.drift_ppm, cache=cache, **kw)
     return fit_drift(fine, sr, x=x, y=y, **kw)
+
+
+def offset_and_drift(
+    x,
+    y,
+    sr: int,
+    *,
+    t0_x: float = 0.0,
+    t0_y: float = 0.0,
+    prepared: tuple[Prepared, Prepared] | None = None,
+    drift: bool | None = None,
+    **options,
+) -> tuple[OffsetEstimate, DriftEstimate | None]:
+    """:func:`~syncmm.alignment.xcorr.estimate_offset`, then :func:`estimate_drift` as ``syncmm align`` does.
+
+    Drift is measured when ``drift`` is True, or by default (None) when the overlap is at least
+    :data:`DRIFT_MIN_OVERLAP_S`.  A drift measurement that fails, or finds jumps, adds a warning to the
+    estimate instead of raising.  ``options`` go to ``estimate_offset``.
+
+    Returns
+    -------
+    (OffsetEstimate, DriftEstimate or None)
+    """
+    est = estimate_offset(x, y, sr, t0_x=t0_x, t0_y=t0_y, prepared=prepared, **options)
+    if not (drift or (drift is None and est.overlap_s >= DRIFT_MIN_OVERLAP_S)):
+        return est, None
+    try:
+        dr = estimate_drift(x, y, sr, est, t0_x=t0_x, t0_y=t0_y, prepared=prepared)
+    except SyncmmError as e:
+        return dataclasses.replace(est, warnings=(*est.warnings, f"drift not measured: {e}")), None
+    if dr.discontinuities:
+        where = ", ".join(f"{d.jump_s * 1e3:+.1f} ms at {d.ref_time_s:.2f} s" for d in dr.discontinuities)
+        est = dataclasses.replace(
+            est,
+            warnings=(
+                *est.warnings,
+                f"offset jumps ({where}); offset and drift fitted to the longest consistent part, "
+                f"REF {dr.fit_span[0]:.1f}-{dr.fit_span[1]:.1f} s",
+            ),
+        )
+    return est, dr

@@ -21,16 +21,14 @@ import numpy as np
 
 from ..exceptions import AlignmentError, DecodeError, ParameterError, SyncmmError
 from ..types import Features, MediaInfo, Signal, SyncResult
-from .drift import estimate_drift
+from .drift import offset_and_drift
 from .timeline import PairOffset, Timeline, solve_timeline
-from .xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, estimate_offset, prepare
+from .xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, prepare
 
 StageFn = Callable[[str, float, float | None], None]
 
 #: Above this combined duration (seconds), files are decoded in parallel worker processes.
 PARALLEL_ABOVE_S = 90.0
-#: Drift is measured by default when the overlap is at least this long (seconds).
-DRIFT_MIN_OVERLAP_S = 60.0
 HOP_S = 0.01
 
 
@@ -185,27 +183,8 @@ def _decode_many(
 
 
 def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, drift: bool | None = None, **options) -> SyncResult:
-    t0x, t0y = ref.meta.t0, oth.meta.t0
-    est = estimate_offset(ref, oth, sr, t0_x=t0x, t0_y=t0y, prepared=(ref.prepared, oth.prepared), **options)
-    drift_est = None
-    if drift or (drift is None and est.overlap_s >= DRIFT_MIN_OVERLAP_S):
-        try:
-            drift_est = estimate_drift(ref, oth, sr, est, t0_x=t0x, t0_y=t0y, prepared=(ref.prepared, oth.prepared))
-        except SyncmmError as e:
-            est = dataclasses.replace(est, warnings=(*est.warnings, f"drift not measured: {e}"))
-        else:
-            if drift_est.discontinuities:
-                where = ", ".join(
-                    f"{d.jump_s * 1e3:+.1f} ms at {d.ref_time_s:.2f} s" for d in drift_est.discontinuities
-                )
-                est = dataclasses.replace(
-                    est,
-                    warnings=(
-                        *est.warnings,
-                        f"offset jumps ({where}); offset and drift fitted to the longest consistent part, "
-                        f"REF {drift_est.fit_span[0]:.1f}-{drift_est.fit_span[1]:.1f} s",
-                    ),
-                )
+    est, drift_est = offset_and_drift(ref, oth, sr, t0_x=ref.meta.t0, t0_y=oth.meta.t0,
+                                      prepared=(ref.prepared, oth.prepared), drift=drift, **options)  # fmt: skip
     return SyncResult(
         ref=ref.info,
         other=oth.info,

@@ -16,9 +16,8 @@ import numpy as np
 from ..exceptions import ParameterError, SyncmmError
 from ..synth import add_noise, drifted, lowpass
 from ..types import Features
-from .drift import estimate_drift
-from .pipeline import DRIFT_MIN_OVERLAP_S
-from .xcorr import estimate_offset, estimate_offset_features
+from .drift import offset_and_drift
+from .xcorr import estimate_offset_features
 
 METHODS = {"xcorr": "onset envelopes, then waveforms", "gcc-phat": "onset envelopes, then GCC-PHAT waveforms",
            "coarse": "onset envelopes only", "motion": "video motion energy (4x4 grid), no sound"}  # fmt: skip
@@ -125,13 +124,8 @@ def perturb_features(F: Features, p: Perturbation, rng: np.random.Generator) -> 
 
 
 def _one(y, z, sr, method) -> tuple[float, float]:
-    est = estimate_offset(y, z, sr, method=method)
-    if est.overlap_s >= DRIFT_MIN_OVERLAP_S:  # as `syncmm align` does by default
-        try:
-            return estimate_drift(y, z, sr, est).offset_s, est.confidence
-        except SyncmmError:
-            pass
-    return est.offset_s, est.confidence
+    est, dr = offset_and_drift(y, z, sr, method=method)  # as `syncmm align` does by default
+    return (dr.offset_s if dr is not None else est.offset_s), est.confidence
 
 
 def summarize(results: Sequence[TrialResult], method: str, n: int, frame_s: float) -> MethodSummary:

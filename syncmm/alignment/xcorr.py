@@ -37,6 +37,9 @@ class CoarsePeak:
     runner_up_score: float
     runner_up_lag: float | None
     confidence: float
+    floor: float = 0.0  # median of the per-lag scores: z = (score - floor) / spread
+    spread: float = 1.0  # their robust standard deviation (1.4826 MAD)
+    chance_z: float = 0.0  # the largest z chance alone is expected to reach over this many lags
 
 
 def _xcorr_multichannel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -123,16 +126,13 @@ def coarse_peak(
     # prominence over the runner-up, and over what chance alone would reach among this many lags
     conf = float(np.clip(1.0 - max(z2, z_null) / z1, 0.0, 1.0)) if z1 > 0 else 0.0
     lag1 = float(lags[0]) + _parabolic(np.where(np.isfinite(s), s, med), k1)
-    return CoarsePeak(lag1, float(z1), float(z2), lag2, conf), lags, s
+    return CoarsePeak(lag1, float(z1), float(z2), lag2, conf, med, mad, z_null), lags, s
 
 
-def _curve(lags: np.ndarray, s: np.ndarray, to_offset_s) -> CorrelationCurve:
-    """Robust z-scores of the coarse score ``s`` over ``lags`` (as :func:`coarse_peak` ranks them)."""
-    fin = np.isfinite(s)
-    med = float(np.median(s[fin]))
-    mad = float(np.median(np.abs(s[fin] - med))) * 1.4826 + 1e-12
-    z = np.where(fin, (s - med) / mad, -np.inf).astype(np.float32)
-    return CorrelationCurve(to_offset_s(lags.astype(np.float64)), z, float(np.sqrt(2.0 * np.log(max(fin.sum(), 2)))))
+def _curve(cp: CoarsePeak, lags: np.ndarray, s: np.ndarray, to_offset_s) -> CorrelationCurve:
+    """The coarse score ``s`` over ``lags`` as the robust z-scores :func:`coarse_peak` ranked them by."""
+    z = ((s - cp.floor) / cp.spread).astype(np.float32)  # -inf stays -inf where the overlap is too short
+    return CorrelationCurve(to_offset_s(lags.astype(np.float64)), z, cp.chance_z)
 
 
 def _chunked_peak(A, B, min_overlap, lag_range, chunk):
@@ -386,7 +386,7 @@ def estimate_offset(
         d = t0_y - t0_x  # lag = (offset - t0_x + t0_y) * sr
         lag_range = ((-max_offset + d) * sr / hop - 1, (max_offset + d) * sr / hop + 1)
     cp, lags, score = coarse_peak(Fx.X, Fy.X, int(mo * Fx.rate), lag_range)
-    curve = _curve(lags, score, lambda L: L * hop / sr + t0_x - t0_y) if keep_curve else None
+    curve = _curve(cp, lags, score, lambda L: L * hop / sr + t0_x - t0_y) if keep_curve else None
     y_range = None
     if py.n / sr > LONG_S and cp.confidence < 0.9:
         # Clock drift smears a whole-file correlation (200 ppm is 0.72 s over an hour, 72 frames): also
@@ -486,7 +486,7 @@ def estimate_offset_features(
         d = B.t0 - A.t0
         lag_range = ((-max_offset + d) * rate - 1, (max_offset + d) * rate + 1)
     cp, lags, score = coarse_peak(A.X, B.X, int(mo * rate), lag_range)
-    curve = _curve(lags, score, lambda L: L / rate + A.t0 - B.t0) if keep_curve else None
+    curve = _curve(cp, lags, score, lambda L: L / rate + A.t0 - B.t0) if keep_curve else None
     offset = cp.lag / rate + A.t0 - B.t0
     i_lo, i_hi = max(0.0, cp.lag), min(na, nb + cp.lag)
     ov = (A.t0 + i_lo / rate, A.t0 + i_hi / rate, B.t0 + (i_lo - cp.lag) / rate, B.t0 + (i_hi - cp.lag) / rate)

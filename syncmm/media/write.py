@@ -5,7 +5,7 @@ from __future__ import annotations
 import fractions
 import itertools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -111,20 +111,32 @@ def write_test_video(
     audio_codec: str = "aac",
     start_s: float = 0.0,
     bframes: int = 0,
+    picture: Callable[[float], np.ndarray] | Sequence[np.ndarray] | None = None,
+    crf: int = 30,
 ) -> None:
     """Write a generated H.264 clip (moving stripes, a frame counter in the pixels) with optional audio.
 
     For tests and benchmarks: a stand-in for a camera file.  ``audio`` (float, ``(n,)`` or ``(channels, n)``)
     becomes the scratch track, encoded with ``audio_codec`` and interleaved with the video.  ``bframes > 0``
     encodes like a camera does (B-frames: decode order differs from display order, negative DTS).
+    ``picture`` replaces the stripes: a function of the clip's time in seconds, or a sequence of frames
+    (uint8, ``(h, w)`` grey or ``(h, w, 3)`` RGB, ``size`` = ``(w, h)``).
     """
     import av
 
     w, h = size
     n_frames = int(round(duration_s * fps))
     x = np.arange(w)[None, :]
+
+    def frame(i: int) -> np.ndarray:
+        if picture is None:
+            img = ((x + 3 * i) % 64 * 4).astype(np.uint8).repeat(h, axis=0)
+            img[: h // 8, :] = (i * 7) % 256
+            return img
+        return picture(i / fps) if callable(picture) else picture[i]
+
     with av.open(str(path), "w") as c:
-        opts = {"preset": "ultrafast", "crf": "30", "g": str(2 * fps)}
+        opts = {"preset": "ultrafast", "crf": str(crf), "g": str(2 * fps)}
         if bframes:
             opts.update(preset="veryfast", bf=str(bframes))
         vs = c.add_stream("libx264", rate=fps, options=opts)
@@ -141,9 +153,8 @@ def write_test_video(
                                     frame_size=a_s.codec_context.frame_size or None)  # fmt: skip
         a = 0
         for i in range(n_frames):
-            img = ((x + 3 * i) % 64 * 4).astype(np.uint8).repeat(h, axis=0)
-            img[: h // 8, :] = (i * 7) % 256
-            fr = av.VideoFrame.from_ndarray(img, format="gray")
+            img = frame(i)
+            fr = av.VideoFrame.from_ndarray(img, format="gray" if img.ndim == 2 else "rgb24")
             fr.pts = i + int(round(start_s * fps))
             for p in vs.encode(fr):
                 c.mux(p)

@@ -125,16 +125,13 @@ def test_manifest_errors(tmp_path, manifest):
 
 
 def test_align_options_as_columns(manifest, tmp_path):
-    import sys as _sys
-    from pathlib import Path
-
     from syncmm.batch import read_manifest
+    from syncmm.media.write import write_test_video
+    from syncmm.synth import moving_scene
 
-    _sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "media"))
-    from test_motion import write_scene
-
-    write_scene(tmp_path / "a.mp4", 0.0, 24.0, 25)
-    write_scene(tmp_path / "b.mp4", 5.0, 15.0, 25, dx=6, gain=0.8)  # silent cameras, B 5 s later
+    # silent cameras filming one moving scene, B 5 s later
+    write_test_video(tmp_path / "a.mp4", 24.0, size=(160, 120), picture=moving_scene)
+    write_test_video(tmp_path / "b.mp4", 15.0, size=(160, 120), picture=lambda t: moving_scene(5.0 + t, dx=6, gain=0.8))
     rows = ["id,ref,other,expected_offset_s,tolerance_s,max_offset,window,method,features,rate",
             f"g,{manifest / 'ref.flac'},{manifest / 'o3.wav'},{1.0 + 3 * 1.7},0.001,30s,5,gcc-phat,,8000",
             f"m,{tmp_path / 'a.mp4'},{tmp_path / 'b.mp4'},5.0,0.04,,,,motion,"]  # fmt: skip

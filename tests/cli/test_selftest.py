@@ -76,13 +76,10 @@ def test_cli_exit_codes(tmp_path):
 
 
 def test_silent_camera_motion_only(tmp_path):
-    import sys
-    from pathlib import Path
+    from syncmm.media.write import write_test_video
+    from syncmm.synth import moving_scene
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "media"))
-    from test_motion import write_scene  # a generated scene: blobs on smooth random paths, random blinks
-
-    write_scene(tmp_path / "cam.mp4", 0.0, 30.0, 25)  # no sound
+    write_test_video(tmp_path / "cam.mp4", 30.0, size=(160, 120), picture=moving_scene)  # no sound
     r = runner.invoke(app, ["selftest", str(tmp_path / "cam.mp4"), "--trials", "8", "-f", "json", "-q"])
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)

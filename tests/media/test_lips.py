@@ -6,13 +6,13 @@ import hashlib
 import json
 import xml.etree.ElementTree as ET
 
-import av
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from syncmm.cli import app
 from syncmm.features.lips import DETECTOR, LANDMARKS, detect_face, face_landmarks
+from syncmm.media.write import write_test_video
 
 runner = CliRunner()
 GRID_SR = 16000
@@ -65,31 +65,8 @@ def write_av(path, frames, audio, shift_s: float) -> None:
         y[k:] = audio[: len(audio) - k]
     else:
         y[:k] = audio[-k:]
-    with av.open(str(path), "w") as c:
-        vs = c.add_stream("libx264", rate=25, options={"preset": "ultrafast", "crf": "20"})
-        vs.width, vs.height, vs.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        a_s = c.add_stream("aac", rate=GRID_SR)
-        a_s.layout = "mono"
-        res = av.AudioResampler(format="fltp", layout="mono", rate=GRID_SR, frame_size=1024)
-        a = 0
-        for i, f in enumerate(frames):
-            fr = av.VideoFrame.from_ndarray(f, format="rgb24")
-            fr.pts = i
-            for p in vs.encode(fr):
-                c.mux(p)
-            b = min(len(y), int(round((i + 1) / 25 * GRID_SR)))
-            af = av.AudioFrame.from_ndarray(y[None, a:b], format="fltp", layout="mono")
-            af.sample_rate, af.pts, a = GRID_SR, a, b
-            for o in res.resample(af):
-                for p in a_s.encode(o):
-                    c.mux(p)
-        for p in vs.encode(None):
-            c.mux(p)
-        for o in res.resample(None):
-            for p in a_s.encode(o):
-                c.mux(p)
-        for p in a_s.encode(None):
-            c.mux(p)
+    h, w = frames[0].shape[:2]
+    write_test_video(path, len(frames) / 25, fps=25, size=(w, h), picture=frames, audio=y, sr=GRID_SR, crf=20)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import av
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -13,38 +12,15 @@ from syncmm.cli import app
 from syncmm.exceptions import AlignmentError
 from syncmm.features.visual import motion_energy, motion_features
 from syncmm.media.video import VideoReader
+from syncmm.media.write import write_test_video
+from syncmm.synth import moving_scene
 
 runner = CliRunner()
 
 
-def scene(t: float, rng_seed: int = 3, size=(120, 160), dx: int = 0, gain: float = 1.0) -> np.ndarray:
-    """One moving scene at scene time ``t``: blobs on smooth random paths and a square blinking at random."""
-    rng = np.random.default_rng(rng_seed)
-    h, w = size
-    yy, xx = np.mgrid[0:h, 0:w]
-    img = np.full((h, w), 40.0)
-    for _ in range(5):
-        f1, f2, p1, p2 = rng.uniform(0.05, 0.4, 2).tolist() + rng.uniform(0, 6.28, 2).tolist()
-        cx = w / 2 + 0.4 * w * np.sin(2 * np.pi * f1 * t + p1) + dx
-        cy = h / 2 + 0.4 * h * np.sin(2 * np.pi * f2 * t + p2)
-        img += 150 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 8.0**2))
-    blinks = rng.random(400) < 0.4  # a 5 Hz on/off pattern
-    if blinks[int(t * 5) % 400]:
-        img[10:30, 10 + dx : 30 + dx] = 230
-    return np.clip(img * gain, 0, 255).astype(np.uint8)
-
-
 def write_scene(path, start: float, duration: float, fps: int, **kw) -> None:
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "23"})
-        s.width, s.height, s.pix_fmt = 160, 120, "yuv420p"
-        for i in range(int(duration * fps)):
-            fr = av.VideoFrame.from_ndarray(scene(start + i / fps, **kw), format="gray")
-            fr.pts = i
-            for p in s.encode(fr):
-                c.mux(p)
-        for p in s.encode(None):
-            c.mux(p)
+    """A silent camera filming :func:`syncmm.synth.moving_scene` from scene time ``start``."""
+    write_test_video(path, duration, fps=fps, size=(160, 120), crf=23, picture=lambda t: moving_scene(start + t, **kw))
 
 
 @pytest.fixture(scope="module")
