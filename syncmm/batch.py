@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -20,7 +21,7 @@ from .exceptions import ParameterError
 #: their kind: "time" accepts what ``--max-offset`` accepts (``30``, ``500ms``, ``1:30``).
 OPTION_COLUMNS = {"max_offset": "time", "min_overlap": "time", "window": "time", "rate": int, "min_confidence": float,
                   "method": ("xcorr", "gcc-phat", "coarse"), "features": ("audio", "motion"), "drift": "bool",
-                  "ref_stream": int, "other_stream": int}  # fmt: skip
+                  "ref_stream": int, "other_stream": int, "allow_damaged": "bool"}  # fmt: skip
 #: Column name -> keyword of :func:`syncmm.align` where they differ.
 _ALIGN_KW = {"window": "fine_window", "rate": "sr"}
 
@@ -58,43 +59,90 @@ def _value(kind, text: str):
     return kind(text)
 
 
-def read_manifest(text: str, base: str | os.PathLike = ".") -> list[Job]:
+#: Every column a manifest may have.
+COLUMNS = ("ref", "other", "id", "expected_offset_s", "tolerance_s", *OPTION_COLUMNS)
+
+
+def read_manifest(text: str, base: str | os.PathLike = ".", ignore_unknown: bool = False) -> list[Job]:
     """Jobs from a CSV/TSV manifest (header ``ref,other[,id,expected_offset_s,tolerance_s,<align options>]``)
-    or JSON Lines; relative paths resolve against ``base`` (the manifest's folder)."""
+    or JSON Lines; relative paths resolve against ``base`` (the manifest's folder).
+
+    A UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipped.  A column syncmm does not know (a misspelt
+    ``tolerence_s`` would silently switch a CI gate off) is an error unless ``ignore_unknown``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the row (CSV) or line (JSONL) and the column.
+    """
+    from .options import check_value
+
     base = Path(base).resolve()  # absolute, so that workers elsewhere (a Dask cluster) find the files
-    rows: list[dict[str, Any]]
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    text = text.removeprefix("\ufeff")
+    rows: list[tuple[str, dict[str, Any]]] = []
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
     if first.lstrip().startswith("{"):
-        try:
-            rows = [json.loads(ln) for ln in text.splitlines() if ln.strip()]
-        except json.JSONDecodeError as e:
-            raise ParameterError(f"manifest: line is not JSON ({e})") from None
+        for k, ln in enumerate(lines, 1):
+            if not ln.strip():
+                continue
+            try:
+                r = json.loads(ln)
+            except json.JSONDecodeError as e:
+                raise ParameterError(f"manifest line {k}: not JSON ({e})") from None
+            if not isinstance(r, dict):
+                raise ParameterError(f"manifest line {k}: not a JSON object")
+            rows.append((f"line {k}", r))
     else:
         delim = "\t" if "\t" in first else ","
-        rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))
+        reader = csv.DictReader(io.StringIO(text), delimiter=delim)
+        try:
+            rows = [(f"row {n}", r) for n, r in enumerate(reader, 1)]
+        except csv.Error as e:
+            raise ParameterError(f"manifest: not CSV ({e})") from None
+        unknown = [str(c).strip() for c in reader.fieldnames or () if str(c).strip() not in COLUMNS]
+        if unknown and not ignore_unknown:
+            raise ParameterError(
+                f"manifest: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                f"(known: {', '.join(COLUMNS)}; --ignore-unknown-columns to skip them)"
+            )
     jobs, seen = [], set()
-    for n, r in enumerate(rows, 1):
-        r = {str(k).strip(): v for k, v in r.items() if k is not None}
+    for n, (where, r) in enumerate(rows, 1):
+        if None in r:
+            raise ParameterError(f"manifest {where}: more fields than the header has columns")
+        r = {str(k).strip(): v for k, v in r.items()}
+        unknown = [k for k in r if k not in COLUMNS]
+        if unknown and not ignore_unknown:
+            raise ParameterError(f"manifest {where}: unknown key {', '.join(map(repr, unknown))} "
+                                 "(--ignore-unknown-columns to skip it)")  # fmt: skip
         if not r.get("ref") or not r.get("other"):
-            raise ParameterError(f"manifest row {n}: needs ref and other")
+            raise ParameterError(f"manifest {where}: needs ref and other")
         jid = str(r.get("id") or n)
         if jid in seen:
-            raise ParameterError(f"manifest row {n}: duplicate id {jid!r}")
+            raise ParameterError(f"manifest {where}: duplicate id {jid!r}")
         seen.add(jid)
-        opts = {}
+        opts, col = {}, ""
         try:
-            for k, kind in OPTION_COLUMNS.items():
-                if r.get(k) not in (None, ""):
-                    opts[k] = _value(kind, str(r[k]))
-            exp = float(r["expected_offset_s"]) if r.get("expected_offset_s") not in (None, "") else None
-            tol = float(r["tolerance_s"]) if r.get("tolerance_s") not in (None, "") else None
-        except ValueError as e:
-            raise ParameterError(f"manifest row {n}: bad value ({e})") from None
+            for col, kind in OPTION_COLUMNS.items():
+                if r.get(col) not in (None, ""):
+                    opts[col] = _value(kind, str(r[col]))
+                    if col in RULES_OF_COLUMN:
+                        check_value(col, opts[col], col)
+            col = "expected_offset_s"
+            exp = check_value(col, _value("time", str(r[col])), col) if r.get(col) not in (None, "") else None
+            col = "tolerance_s"
+            tol = check_value(col, _value("time", str(r[col])), col) if r.get(col) not in (None, "") else None
+        except (ValueError, ParameterError) as e:
+            raise ParameterError(f"manifest {where}, column {col}: bad value ({e})") from None
         path = lambda p: str(p if Path(p).is_absolute() else base / p)  # noqa: E731
         jobs.append(Job(jid, path(str(r["ref"])), path(str(r["other"])), exp, tol, opts))
     if not jobs:
         raise ParameterError("manifest: no jobs")
     return jobs
+
+
+#: Option columns whose values have a range (:data:`syncmm.options.RULES`).
+RULES_OF_COLUMN = ("max_offset", "min_overlap", "window", "rate", "min_confidence", "ref_stream", "other_stream")
 
 
 _prepared = False
@@ -164,7 +212,7 @@ def run_job(job: Job) -> dict[str, Any]:
         if opts.pop("features", "audio") == "motion":
             from .alignment.pipeline import align_many_motion
 
-            for k in ("sr", "fine_window", "method", "drift"):
+            for k in ("sr", "fine_window", "method", "drift", "allow_damaged"):
                 opts.pop(k, None)
             (res,) = align_many_motion(job.ref, [job.other], **opts)
             if isinstance(res, SyncmmError):
@@ -185,22 +233,38 @@ def run_job(job: Job) -> dict[str, Any]:
 
 
 def done_ids(path: str | os.PathLike) -> set[str]:
-    """Ids already in a results file; a torn last line (a killed run) is cut off first."""
+    """Ids already in a results file; a torn last line (a killed run) is cut off first.
+
+    Raises
+    ------
+    OutputError
+        The file is not a syncmm results file (a complete line that is not a result object with an ``id``):
+        it is left untouched.
+    """
+    from .exceptions import OutputError
+
     p = Path(path)
     if not p.exists():
         return set()
     data = p.read_bytes()
     keep = data if data.endswith(b"\n") or not data else data[: data.rfind(b"\n") + 1]
     ids = set()
-    good = bytearray()
-    for line in keep.splitlines(keepends=True):
-        try:
-            ids.add(str(json.loads(line)["id"]))
-            good += line
-        except (ValueError, KeyError):
+    for k, line in enumerate(keep.splitlines(), 1):
+        if not line.strip():
             continue
-    if bytes(good) != data:
-        p.write_bytes(bytes(good))
+        try:
+            d = json.loads(line)
+            ids.add(str(d["id"]))
+            if not isinstance(d.get("ref"), dict) or "status" not in d:
+                raise KeyError("status")
+        except (ValueError, KeyError, TypeError):
+            raise OutputError(f"{p}: line {k} is not a syncmm batch result; not resuming into it") from None
+    tail = data[len(keep) :]
+    if tail:  # a torn last line (killed while writing it): cut it, but only if it is the start of a result
+        if not tail.startswith(b'{"') or b"\0" in tail or len(tail) > 1 << 20:
+            raise OutputError(f"{p}: does not end like a syncmm batch result; not resuming into it")
+        with open(p, "r+b") as f:
+            f.truncate(len(keep))
     return ids
 
 
@@ -246,8 +310,13 @@ def open_executor(spec: str, jobs: int) -> Iterator[Executor | None]:
             return
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_pool_init) as ex:
+        ex = ProcessPoolExecutor(max_workers=jobs, initializer=_pool_init, initargs=(os.getpid(),))
+        try:
             yield ex
+        except BaseException:  # Ctrl-C, SIGTERM, --fail-fast: drop the queue and end the running jobs now
+            _stop_pool(ex)
+            raise
+        ex.shutdown(wait=True)
         return
     if not spec.startswith(("dask://", "tcp://", "tls://")):
         raise ParameterError(f"--executor: use local or dask://HOST:PORT, not {spec!r}")
@@ -267,12 +336,28 @@ def open_executor(spec: str, jobs: int) -> Iterator[Executor | None]:
         client.close()
 
 
-def _pool_init() -> None:
-    """Local pool workers: Ctrl-C is the parent's to handle."""
+def _pool_init(parent: int) -> None:
+    """Local pool workers: Ctrl-C is the parent's to handle; they die with the parent."""
     import signal
 
+    from ._proc import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
     prepare_worker()
+
+
+def _stop_pool(ex) -> None:
+    """Cancel the queued jobs of a process pool and kill its workers (running jobs are lost, not waited for)."""
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.kill()
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(timeout=2)
 
 
 def junit(reports: list[dict[str, Any]]) -> str:

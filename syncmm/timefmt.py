@@ -82,10 +82,14 @@ def parse_time(text: str | float | int, fps: str | float | Fraction | None = Non
             if rate is None:
                 raise ParameterError(f"{text!r} is a timecode: give --fps too")
             h, mi, se, fr = (int(m.group(i)) for i in (1, 2, 3, 5))
+            if mi > 59 or se > 59:
+                raise ParameterError(f"{text!r}: minutes and seconds of a timecode run from 00 to 59")
             return sign * _timecode_to_seconds(h, mi, se, fr, rate, drop=m.group(4) == ";")
-    m = re.fullmatch(r"(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)", s)
+    m = re.fullmatch(r"(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d*)?)", s)
     if m:
         h = int(m.group(1) or 0)
+        if float(m.group(3)) >= 60 or (m.group(1) is not None and int(m.group(2)) > 59):
+            raise ParameterError(f"{text!r}: seconds (and minutes after hours) run from 0 to 59 in H:MM:SS.s")
         return sign * (h * 3600 + int(m.group(2)) * 60 + float(m.group(3)))
     raise ParameterError(
         f"cannot read {text!r} as a time: use e.g. 12.5, 12.5s, 200ms, 1:02.5, 12f or 00:01:02:12 with --fps"

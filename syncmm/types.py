@@ -59,6 +59,7 @@ class Signal:
     native_rate: int | None = None
     channels: int | None = None
     codec: str | None = None
+    warnings: tuple[str, ...] = ()  # what decoding found wrong (damaged packets, truncation)
 
     @property
     def duration_s(self) -> float:
@@ -128,6 +129,7 @@ class OffsetEstimate:
     features: tuple[str, ...] = ("onset",)
     warnings: tuple[str, ...] = field(default=())
     curve: CorrelationCurve | None = field(default=None, compare=False, repr=False)
+    inverted: bool = False  # OTHER's waveform is REF's with the opposite polarity
 
     @property
     def overlap_s(self) -> float:
@@ -148,6 +150,7 @@ class SyncResult:
     ref_signal_duration_s: float
     other_signal_duration_s: float
     drift: DriftEstimate | None = None
+    input_warnings: tuple[str, ...] = ()  # what decoding found wrong in REF or OTHER
 
     @property
     def offset_s(self) -> float:

@@ -32,6 +32,10 @@ KEY_MAX_FRAMES = 250  # the transposition search compares the 12 keys at this re
 #: Defaults of :func:`warp`, chosen on the Schubert D911-03 pair (README "syncmm warp": sensitivity table).
 DEFAULT_COST_ADD = 0.1
 DEFAULT_COMPRESS = 300.0
+#: :func:`warp` refuses a path whose cost is above this share of chance (:func:`path_contrast`); see the README
+#: ("syncmm warp": when it refuses) for the pairs it was chosen on.
+DEFAULT_MAX_CONTRAST = 0.55
+MIN_WARP_S = 1.0  # shorter inputs carry too little to warp
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ class WarpPath:
     other_t0: float = 0.0
     scales: tuple[int, ...] = field(default=())
     chroma_shift: int = 0  # OTHER's pitch classes were rolled by this many bins (transposition)
+    #: mean local cost along the path / mean local cost of the same REF frames against OTHER frames moved away
+    #: from the path (1 = no better than chance; :func:`warp` refuses paths above ``max_contrast``)
+    contrast: float = 0.0
 
     def _curve(self) -> tuple[np.ndarray, np.ndarray]:
         i, j = self.path[:, 0], self.path[:, 1]
@@ -301,6 +308,7 @@ def warp(
     offset_radius_s: float = 10.0,
     ref_t0: float = 0.0,
     other_t0: float = 0.0,
+    max_contrast: float = DEFAULT_MAX_CONTRAST,
 ) -> WarpPath:
     """Multiscale DTW: the time map between two feature sequences at ``rate`` frames/s.
 
@@ -332,10 +340,19 @@ def warp(
         How far the path may wander from the seeded offset at the coarsest scale.
     ref_t0, other_t0 : float
         Times of the first frames.
+    max_contrast : float
+        Refuse (:class:`AlignmentError`) a path whose mean cost is above this share of chance
+        (:func:`path_contrast`): the inputs are not two renditions of one thing.
 
     Returns
     -------
     WarpPath
+
+    Raises
+    ------
+    AlignmentError
+        An input is shorter than :data:`MIN_WARP_S`, or the best path is no better than chance (which is also
+        what constant features, silence included, give).
     """
     X = _check_features(ref_features, "REF")
     Y = _check_features(other_features, "OTHER")
@@ -359,6 +376,9 @@ def warp(
         if length < 2:
             raise AlignmentError(f"no path: an offset of {offset_s:.3f} s leaves no overlap")
         X, Y = X[:, a_r : a_r + length], Y[:, a_o : a_o + length]
+    for name, F in (("REF", X), ("OTHER", Y)):
+        if F.shape[1] < MIN_WARP_S * rate:
+            raise AlignmentError(f"{name} is too short to warp ({F.shape[1] / rate:.2f} s; needs {MIN_WARP_S:g} s)")
     if compress is not None and (X.min() >= 0 and Y.min() >= 0):
         X, Y = _compress(X, compress), _compress(Y, compress)
     R = _rows(X, m)
@@ -406,10 +426,41 @@ def warp(
         res = _run(Rf, Of, lo, hi, st, w, cost_add, m, subsequence)
         path, prev_f = res.path, f
         cells += res.cells
+    contrast = path_contrast(R, Q, path, m)
     if a_r or a_o:
         path = path + np.array([a_r, a_o], np.int64)
-    return WarpPath(path=path, rate=float(rate), cost=res.cost, n_ref=n0, n_other=mm0, cells=cells,
-                    ref_t0=ref_t0, other_t0=other_t0, scales=tuple(factors), chroma_shift=shift)  # fmt: skip
+    wp = WarpPath(path=path, rate=float(rate), cost=res.cost, n_ref=n0, n_other=mm0, cells=cells, ref_t0=ref_t0,
+                  other_t0=other_t0, scales=tuple(factors), chroma_shift=shift, contrast=contrast)  # fmt: skip
+    if contrast > max_contrast:
+        raise AlignmentError(
+            f"no reliable time map: the best path matches the two inputs no better than chance "
+            f"(cost {contrast:.2f} of chance; at most {max_contrast:.2f} is trusted): they may not be the same "
+            "piece or recording",
+            estimate=wp,
+        )
+    return wp
+
+
+def _local_costs(A: np.ndarray, B: np.ndarray, metric: int) -> np.ndarray:
+    """Local costs of paired rows (the kernel's: cosine distance of unit rows, or Euclidean distance)."""
+    if metric == 0:
+        return 1.0 - np.einsum("ij,ij->i", A, B)
+    return np.linalg.norm(A - B, axis=1)
+
+
+def path_contrast(R: np.ndarray, Q: np.ndarray, path: np.ndarray, metric: int, shifts: int = 8) -> float:
+    """How much better the path's pairs match than chance: the mean local cost along ``path`` divided by
+    the mean over ``shifts`` circular displacements of OTHER's frames (spread over its length) of the same
+    REF frames' cost.  About 1 for unrelated inputs (DTW still finds a path a little under chance), well below
+    1 for two renditions of one piece."""
+    i, j = path[:, 0], path[:, 1]
+    on = float(_local_costs(R[i], Q[j], metric).mean())
+    m = len(Q)
+    ks = sorted({int(k) for k in (np.arange(1, shifts + 1) * m) // (shifts + 1)} - {0})
+    if not ks:
+        return 1.0
+    off = float(np.mean([_local_costs(R[i], Q[(j + k) % m], metric).mean() for k in ks]))
+    return on / off if off > 1e-12 else 1.0
 
 
 def _compress(F: np.ndarray, gamma: float) -> np.ndarray:

@@ -88,18 +88,24 @@ class _RemoteAudio(DecodedAudio):
             self._proc.kill()
 
 
-def _decode(path, sr, stream, progress) -> tuple[Signal, Prepared]:
+def _decode(path, sr, stream, progress, allow_damaged: bool = False) -> tuple[Signal, Prepared]:
     from ..media import load_audio
 
-    sig = load_audio(path, sr=sr, stream=stream, progress=progress)
+    sig = load_audio(path, sr=sr, stream=stream, progress=progress, allow_damaged=allow_damaged)
+    if sig.warnings:
+        sig = dataclasses.replace(sig, warnings=tuple(f"{path}: {w}" for w in sig.warnings))
     return sig, prepare(sig.y, sr, str(path), HOP_S)
 
 
-def _serve(conn: Connection, path: str, sr: int, stream: int | None) -> None:
+def _serve(conn: Connection, path: str, sr: int, stream: int | None, parent: int, allow_damaged: bool) -> None:
     """Worker process: decode, send the features, then serve windows until told to stop."""
+    from .._proc import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
     try:
-        sig, prep = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)))
+        sig, prep = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)), allow_damaged)
         conn.send(("ready", dataclasses.replace(sig, y=np.zeros(0, np.float32)), prep))
     except BaseException as e:  # noqa: BLE001 - everything is reported to the parent
         try:
@@ -128,6 +134,7 @@ def _decode_many(
     sr: int,
     parallel: bool,
     progress: StageFn | None,
+    allow_damaged: bool = False,
 ) -> list[DecodedAudio | SyncmmError]:
     """Decode several files (in parallel processes if ``parallel``); errors are returned, not raised."""
     out: list[DecodedAudio | SyncmmError | None] = [None] * len(jobs)
@@ -135,7 +142,7 @@ def _decode_many(
         for i, (path, info, stream, stage) in enumerate(jobs):
             cb = (lambda d, t, s=stage: progress(s, d, t)) if progress else None
             try:
-                sig, prep = _decode(path, sr, stream, cb)
+                sig, prep = _decode(path, sr, stream, cb, allow_damaged)
                 out[i] = _LocalAudio(info, sig, prep)
             except SyncmmError as e:
                 out[i] = e
@@ -145,7 +152,8 @@ def _decode_many(
     try:
         for i, (path, _info, stream, _stage) in enumerate(jobs):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(child, str(path), sr, stream), daemon=True)
+            proc = ctx.Process(target=_serve, args=(child, str(path), sr, stream, os.getpid(), allow_damaged),
+                               daemon=True)  # fmt: skip
             proc.start()
             child.close()
             pending[parent] = (i, proc)
@@ -196,6 +204,7 @@ def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, drift: bool | 
         ref_signal_duration_s=ref.duration_s,
         other_signal_duration_s=oth.duration_s,
         drift=drift_est,
+        input_warnings=ref.meta.warnings + oth.meta.warnings,
     )
 
 
@@ -215,6 +224,7 @@ def align_many(
     parallel: bool | None = None,
     progress: StageFn | None = None,
     keep_curve: bool = False,
+    allow_damaged: bool = False,
 ) -> Iterator[SyncResult | SyncmmError]:
     """Align each of ``others`` to ``ref``, decoding REF once.
 
@@ -243,7 +253,7 @@ def align_many(
             if use_workers is None:
                 total = sum(j[1].duration_s or 0.0 for j in jobs)
                 use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and len(jobs) > 1
-            decoded = _decode_many(jobs, sr, use_workers, progress)
+            decoded = _decode_many(jobs, sr, use_workers, progress, allow_damaged)
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
                     for d in decoded[1:]:
@@ -283,6 +293,7 @@ def align(
     drift: bool | None = None,
     parallel: bool | None = None,
     progress: StageFn | None = None,
+    allow_damaged: bool = False,
 ) -> SyncResult:
     """Align the audio of ``other`` to the audio of ``ref``.
 
@@ -304,6 +315,8 @@ def align(
         Decode the two files in parallel worker processes; default: when they are longer than 90 s together.
     progress : callable, optional
         ``progress(stage, done_s, total_s)`` with stage ``"decode REF"``, ``"decode OTHER"``, ``"align"``.
+    allow_damaged : bool
+        Use inputs that lost more than 1 % of their audio to damage or truncation (refused otherwise: exit 3).
 
     Returns
     -------
@@ -319,7 +332,7 @@ def align(
     (res,) = align_many(
         ref, [other], ref_stream=ref_stream, other_stream=other_stream, sr=sr, max_offset=max_offset,
         min_overlap=min_overlap, method=method, fine_window=fine_window, min_confidence=min_confidence,
-        drift=drift, parallel=parallel, progress=progress,
+        drift=drift, parallel=parallel, progress=progress, allow_damaged=allow_damaged,
     )  # fmt: skip
     if isinstance(res, SyncmmError):
         raise res
@@ -344,7 +357,7 @@ def _motion(path, stream: int | None, width: int, progress: StageFn | None, stag
                 yield t, f
 
         times, M = motion_energy(frames())
-        return motion_features(times, M), r.info.stream_index
+        return motion_features(times, M, key_times=r.key_times), r.info.stream_index
 
 
 def video_motion(path: str | os.PathLike, *, stream: int | None = None, width: int = 160,
@@ -365,6 +378,7 @@ def align_many_motion(
     width: int = 160,
     progress: StageFn | None = None,
     keep_curve: bool = False,
+    allow_damaged: bool = False,
 ) -> Iterator[SyncResult | SyncmmError]:
     """Like :func:`align_many`, from the pictures: motion energy in a 4x4 grid of each video, cross-correlated.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..exceptions import ParameterError, SyncmmError
+from ..exceptions import AlignmentError, ParameterError, SyncmmError
 from ..synth import add_noise, drifted, lowpass
 from ..types import Features
 from .drift import offset_and_drift
@@ -85,7 +85,7 @@ def plan_trials(n: int, duration_s: float, rng: np.random.Generator) -> list[Per
         raise ParameterError("--trials must be >= 1")
     length = float(np.clip(0.5 * duration_s, 3.0, 60.0))
     if duration_s < length + 0.5:
-        raise ParameterError(f"the recording is too short for a self-test ({duration_s:.1f} s; needs >= 3.5 s)")
+        raise AlignmentError(f"the recording is too short for a self-test ({duration_s:.1f} s; needs >= 3.5 s)")
     out = []
     for i in range(n):
         start = float(rng.uniform(0.0, duration_s - length - 0.2))
@@ -211,7 +211,7 @@ def selftest(
             raise ParameterError("the recording must be one finite channel")
         y = y[: int(MAX_REF_S * sr)]
         if audio and float(np.sqrt(np.mean(y.astype(np.float64) ** 2))) < 1e-4:
-            raise ParameterError("the recording is silent: nothing to align")
+            raise AlignmentError("the recording is silent: nothing to align")
         duration = len(y) / sr
     rng = np.random.default_rng(seed)
     plan = plan_trials(trials, duration, rng)

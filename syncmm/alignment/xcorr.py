@@ -12,6 +12,7 @@ Lags are ``i_ref - j_other`` in samples; ``offset_s = lag / sr + t0_ref - t0_oth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,20 @@ class CoarsePeak:
     floor: float = 0.0  # median of the per-lag scores: z = (score - floor) / spread
     spread: float = 1.0  # their robust standard deviation (1.4826 MAD)
     chance_z: float = 0.0  # the largest z chance alone is expected to reach over this many lags
+    outside_score: float = -np.inf  # best z among the lags the search range (--max-offset) left out
+    outside_lag: float | None = None
+
+    def why_unreliable(self, to_offset_s: Callable[[float], float]) -> str:
+        """Why the confidence is low, in words: the search range, repeats, or no shared content."""
+        if self.outside_lag is not None and self.outside_score > max(self.score, self.chance_z):
+            return (f"a stronger match lies outside the search range, at {to_offset_s(self.outside_lag):+.3f} s: "
+                    "widen --max-offset")  # fmt: skip
+        if self.runner_up_lag is not None and self.runner_up_score > self.chance_z and self.score > 0:
+            if self.runner_up_score >= 0.75 * self.score:
+                return (f"several offsets match about equally well ({to_offset_s(self.lag):+.3f} s and "
+                        f"{to_offset_s(self.runner_up_lag):+.3f} s): the content repeats, or a part of OTHER was "
+                        "cut, inserted or moved")  # fmt: skip
+        return "the files may share no content"
 
 
 def _xcorr_multichannel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -126,7 +141,12 @@ def coarse_peak(
     # prominence over the runner-up, and over what chance alone would reach among this many lags
     conf = float(np.clip(1.0 - max(z2, z_null) / z1, 0.0, 1.0)) if z1 > 0 else 0.0
     lag1 = float(lags[0]) + _parabolic(np.where(np.isfinite(s), s, med), k1)
-    return CoarsePeak(lag1, float(z1), float(z2), lag2, conf, med, mad, z_null), lags, s
+    out = enough & ~valid
+    z3, lag3 = -np.inf, None
+    if out.any():
+        k3 = int(np.argmax(np.where(out, s, -np.inf)))
+        z3, lag3 = float((s[k3] - med) / mad), float(lags[k3])
+    return CoarsePeak(lag1, float(z1), float(z2), lag2, conf, med, mad, z_null, z3, lag3), lags, s
 
 
 def _curve(cp: CoarsePeak, lags: np.ndarray, s: np.ndarray, to_offset_s) -> CorrelationCurve:
@@ -183,8 +203,9 @@ def _bandlimited_peak(C: np.ndarray, n: int, tau: float, iters: int = 8) -> tupl
 @dataclass(frozen=True)
 class FinePeak:
     lag: float  # samples, sub-sample
-    correlation: float  # normalised waveform correlation at the integer peak
+    correlation: float  # normalised waveform correlation at the integer peak, >= 0 (its sign is in ``inverted``)
     at_edge: bool
+    inverted: bool = False  # the peak is negative: OTHER's polarity is the opposite of REF's
 
 
 def fine_peak(
@@ -203,6 +224,9 @@ def fine_peak(
     ``window`` samples of ``y`` are correlated with ``x``; where the overlap is longer, the window is
     placed where ``weights`` (per ``hop`` samples of ``y``) is largest.  ``y_range`` confines the window
     to those samples of ``y``.  Returns None when the overlap is too short.
+
+    The peak is that of ``|r|``: a signal with inverted polarity (a microphone wired the other way) peaks
+    negative at the true lag, and its largest positive value is a side lobe a fraction of a period away.
     """
     Lx, Ly = len(x), len(y)
     L = int(round(lag0))
@@ -233,14 +257,17 @@ def fine_peak(
         mag = np.abs(C)
         C = C / (mag + 1e-12 * mag.max() + 1e-30)
     r = sfft.irfft(C, n)[: 2 * margin + 1]
-    k = int(np.argmax(r))
+    k = int(np.argmax(np.abs(r)))
+    inverted = bool(r[k] < 0)
+    if inverted:
+        C, r = -C, -r
     tau, _ = _bandlimited_peak(C, n, k + (_parabolic(r, k) - k))
     if abs(tau - k) > 1.0:
         tau = float(k)
     seg = seg_r[k : k + W]
     den = np.sqrt(np.dot(seg, seg) * np.dot(seg_o, seg_o))
-    corr = float(np.dot(seg, seg_o) / den) if den > 0 else 0.0
-    return FinePeak(lag=L - margin + tau, correlation=corr, at_edge=k in (0, 2 * margin))
+    corr = abs(float(np.dot(seg, seg_o) / den)) if den > 0 else 0.0
+    return FinePeak(lag=L - margin + tau, correlation=corr, at_edge=k in (0, 2 * margin), inverted=inverted)
 
 
 @dataclass(frozen=True, eq=False)
@@ -399,6 +426,7 @@ def estimate_offset(
     warnings: list[str] = []
     lag = coarse_lag
     fine_corr = None
+    inverted = False
     used = "onset-xcorr"
     if method != "coarse":
         margin = 3 * hop
@@ -423,7 +451,13 @@ def estimate_offset(
         else:
             lag = fp.lag
             fine_corr = fp.correlation
+            inverted = fp.inverted
             used += "+" + ("gcc-phat" if method == "gcc-phat" else "waveform-xcorr")
+            if inverted:
+                warnings.append(
+                    "OTHER's polarity is inverted (its waveform is REF's upside down: a microphone or cable wired "
+                    "the other way); the offset is measured on the inverted waveform"
+                )
     offset = lag / sr + t0_x - t0_y
     i_lo = max(0.0, lag)
     i_hi = min(px.n, py.n + lag)
@@ -443,8 +477,9 @@ def estimate_offset(
         features=("onset",),
         warnings=tuple(warnings),
         curve=curve,
+        inverted=inverted,
     )
-    return _require_confidence(est, min_confidence)
+    return _require_confidence(est, min_confidence, cp.why_unreliable(lambda L: L * hop / sr + t0_x - t0_y))
 
 
 def estimate_offset_features(
@@ -498,15 +533,15 @@ def estimate_offset_features(
         overlap=tuple(float(v) for v in ov), features=tuple(sorted({n.rstrip("0123456789") for n in A.names})),
         curve=curve,
     )  # fmt: skip
-    return _require_confidence(est, min_confidence)
+    return _require_confidence(est, min_confidence, cp.why_unreliable(lambda L: L / rate + A.t0 - B.t0))
 
 
-def _require_confidence(est: OffsetEstimate, min_confidence: float) -> OffsetEstimate:
-    """``est``, or AlignmentError (carrying it as ``.estimate``) when its confidence is below the minimum."""
+def _require_confidence(est: OffsetEstimate, min_confidence: float, why: str) -> OffsetEstimate:
+    """``est``, or AlignmentError (carrying it as ``.estimate``, saying ``why``) when its confidence is below
+    the minimum."""
     if est.confidence < min_confidence:
         raise AlignmentError(
-            f"no reliable alignment (confidence {est.confidence:.2f} < {min_confidence:.2f}): "
-            "the files may share no content, or it repeats",
+            f"no reliable alignment (confidence {est.confidence:.2f} < {min_confidence:.2f}): {why}",
             estimate=est,
         )
     return est

@@ -37,7 +37,7 @@ def _root(
       syncmm align ref.wav a.wav b.wav --format json | jq '.[].offset_s'
 
     Exit codes: 0 ok, 1 check failed, 2 usage, 3 unreadable input, 4 no reliable alignment,
-    5 output not written, 70 internal error, 130 interrupted.
+    5 output not written, 70 internal error, 130 interrupted (Ctrl-C or SIGTERM).
     """
 
 
@@ -51,5 +51,25 @@ from . import warp as _warp_cmd  # noqa: E402,F401
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: usage errors as one ``syncmm: error:`` line (exit 2), SIGTERM like Ctrl-C."""
+    import sys
+
+    from ._exit import EXIT_INTERRUPTED, EXIT_USAGE, sigterm_as_interrupt
+
+    # typer vendors click: its UsageError is BadParameter's base class
+    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    sigterm_as_interrupt()
+    try:
+        rc = app(standalone_mode=False)
+    except usage_error as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # a bare `syncmm CMD`: its help
+            e.show()
+            sys.exit(EXIT_USAGE)
+        msg = e.format_message().replace("\n", " ")
+        hint = f" (see '{e.ctx.command_path} -h')" if e.ctx is not None else ""
+        print(f"syncmm: error: {msg}{hint}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    except (typer.Abort, KeyboardInterrupt):
+        print("syncmm: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(rc if isinstance(rc, int) else 0)

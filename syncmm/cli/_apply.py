@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shlex
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,20 +29,6 @@ VerifyOpt = Annotated[
 ]
 
 
-def _sigterm_as_interrupt() -> None:
-    """From now on SIGTERM (a batch system stopping us) cleans up like Ctrl-C (exit 130).
-
-    Installed for the rest of the command, not just around the write: a handler restored at the end of the
-    write could turn a SIGTERM that arrived during its last C call into a silently ignored one.
-    """
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave signals alone
-        signal.signal(signal.SIGTERM, handler)
-
-
 def run_apply(
     *,
     ref: Path,
@@ -66,6 +50,7 @@ def run_apply(
     """Plan, write (atomically) and optionally verify the corrected file; return the report's ``apply`` section."""
     from ..media.conform import conform, ffmpeg_equivalent, plan_apply
     from ..report.writers import atomic_output, check_output_path
+    from ._exit import sigterm_as_interrupt
 
     if mode not in ("auto", "video", "shift"):
         raise typer.BadParameter("use auto, video or shift", param_hint="--mode")
@@ -82,7 +67,7 @@ def run_apply(
         d.update(ffmpeg=argv, ffmpeg_command=shlex.join(argv))
         return d
     cb = (lambda done, total: progress("write", done, total)) if progress else None
-    _sigterm_as_interrupt()
+    sigterm_as_interrupt()
     with atomic_output(out, [ref, other], overwrite) as tmp:
         stats = conform(plan, tmp, cb)
     argv = ffmpeg_equivalent(plan, stats.other_t0)

@@ -57,6 +57,22 @@ def error_line(exc: BaseException) -> str:
     return f"syncmm: internal error: {type(exc).__name__}: {exc} (run with -vv for a traceback)"
 
 
+def sigterm_as_interrupt() -> None:
+    """From now on SIGTERM (a batch system or CI stopping us) cleans up like Ctrl-C: exit 130, one line.
+
+    Installed for the whole command, not just around a write: a handler restored at the end of a write could
+    turn a SIGTERM that arrived during its last C call into a silently ignored one.
+    """
+    import contextlib
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave signals alone
+        signal.signal(signal.SIGTERM, handler)
+
+
 def handle_errors(fn: F) -> F:
     """Run a command; turn any exception into one line on stderr and its exit code."""
 

@@ -29,7 +29,9 @@ def align_cmd(
         typer.Argument(help="One or more recordings to align to REF.", show_default=False, metavar="OTHER"),
     ],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json, jsonl or csv.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report here (atomically; - = stdout).")
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace an existing --output.")] = False,
     max_offset: Annotated[str | None, typer.Option(help="Largest |offset| to consider: 30, 30s, 500ms, 1:30.")] = None,
     min_overlap: Annotated[str | None, typer.Option(help="Smallest overlap an offset may imply (default 2 s).")] = None,
@@ -53,8 +55,11 @@ def align_cmd(
         ),
     ] = None,
     fps: Annotated[str | None, typer.Option(help="Frame rate for times given in frames or timecode.")] = None,
+    allow_damaged: Annotated[
+        bool, typer.Option(help="Use inputs that lost over 1 % of their audio to damage or truncation.")
+    ] = False,
     apply: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--apply", metavar="OUT", help="Write OTHER's audio, re-timed onto REF's timeline, to OUT."),
     ] = None,
     mode: ModeOpt = "auto",
@@ -63,8 +68,10 @@ def align_cmd(
     dry_run: DryOpt = False,
     verify: VerifyOpt = False,
     plot: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE.png", help="Draw the correlation (and offset over time) to a PNG (extra plot)."),
+        str | None,
+        typer.Option(
+            metavar="FILE.png", help="Draw the correlation (and offset over time) to a PNG/SVG/PDF (extra plot)."
+        ),
     ] = None,
     timeline: Annotated[
         bool,
@@ -101,25 +108,25 @@ def align_cmd(
         raise typer.BadParameter("corrected media needs audio features", param_hint="--apply")
     if method not in ("xcorr", "gcc-phat", "coarse"):
         raise typer.BadParameter("use xcorr, gcc-phat or coarse", param_hint="--method")
-    if not 4000 <= rate <= 192000:
-        raise typer.BadParameter("use a rate between 4000 and 192000 Hz", param_hint="--rate")
-    mo = parse_time_option(max_offset, "--max-offset", fps)
-    if mo is not None and mo < 0:
-        raise typer.BadParameter("must be >= 0", param_hint="--max-offset")
-    mov = parse_time_option(min_overlap, "--min-overlap", fps)
-    win = parse_time_option(window, "--window", fps)
-    if win is None or win <= 0:
-        raise typer.BadParameter("must be > 0", param_hint="--window")
-    exp = parse_time_option(expect, "--expect", fps) or 0.0
-    tol = parse_time_option(tolerance, "--tolerance", fps)
+    from ..options import check_value
+
+    check_value("rate", rate)
+    mo = check_value("max_offset", parse_time_option(max_offset, "--max-offset", fps))
+    mov = check_value("min_overlap", parse_time_option(min_overlap, "--min-overlap", fps))
+    win = check_value("window", parse_time_option(window, "--window", fps))
+    exp = check_value("expect", parse_time_option(expect, "--expect", fps)) or 0.0
+    tol = check_value("tolerance", parse_time_option(tolerance, "--tolerance", fps))
+    check_value("min_confidence", min_confidence)
+    check_value("stream", stream)
+    check_value("ref_stream", ref_stream)
     if apply is None and (dry_run or verify or keep_original_audio or audio_codec or mode != "auto"):
         raise typer.BadParameter("needs --apply OUT", param_hint="--dry-run/--verify/--mode/--audio-codec")
     if apply is not None and len(others) != 1:
         raise typer.BadParameter("takes exactly one OTHER", param_hint="--apply")
-    from ..report import writers
+    from ..report.output import OutputGate
 
-    if output is not None:
-        writers.check_output_path(output, [ref, *others], overwrite)
+    gate = OutputGate([ref, *others], overwrite)
+    out_path = gate.claim(output, "--output", stdout_ok=True) if output is not None else None
     if timeline:
         if (apply is not None or plot is not None or features != "audio" or tol is not None
                 or min_confidence is not None or drift or ref_stream is not None):  # fmt: skip
@@ -128,15 +135,18 @@ def align_cmd(
                 "--ref-stream (--stream applies to every file)",
                 param_hint="--timeline",
             )
-        _timeline(ref, others, fmt, output, overwrite, quiet, stream=stream, sr=rate, max_offset=mo,
+        _timeline(ref, others, fmt, out_path, overwrite, quiet, stream=stream, sr=rate, max_offset=mo,
                   min_overlap=mov, method=method, fine_window=win)  # fmt: skip
         return
     if apply is not None:
-        writers.check_output_path(apply, [ref, *others, *([output] if output else [])], overwrite)
+        apply = gate.claim(apply, "--apply")
     if plot is not None:
         if len(others) != 1:
             raise typer.BadParameter("takes exactly one OTHER", param_hint="--plot")
-        writers.check_output_path(plot, [ref, *others], overwrite)
+        from ..report.plots import plot_format
+
+        plot_format(plot)
+        plot = gate.claim(plot, "--plot")
 
     from ..alignment.pipeline import align_many, align_many_motion
     from ..exceptions import SyncmmError
@@ -154,7 +164,7 @@ def align_cmd(
         return align_many(
             ref, others, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
             min_overlap=mov, method=method, fine_window=win, drift=drift, progress=progress,
-            keep_curve=plot is not None,
+            keep_curve=plot is not None, allow_damaged=allow_damaged,
         )  # fmt: skip
 
     with stderr_progress(not quiet) as progress, contextlib.closing(run_all(progress)) as results:
@@ -218,11 +228,7 @@ def align_cmd(
             if failed:
                 worst = max(worst, EXIT_CHECK_FAILED)
     text = render(entries, fmt, as_list=len(others) > 1)
-    if output is not None:
-        write_atomic(output, text, inputs=[ref, *others], overwrite=overwrite)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    write_atomic(out_path, text, overwrite=overwrite, checked=True)
     if worst:
         raise typer.Exit(worst)
 
@@ -242,11 +248,6 @@ def _timeline(ref: Path, others: list[Path], fmt: str, output: Path | None, over
     dropped = [p for p in d["pairs"] if not p["used"]]
     for p in dropped:
         log.warning("pair %d-%d dropped: its offset is %+.1f ms off the others", p["a"], p["b"], p["residual_s"] * 1e3)
-    text = render_timeline(d, fmt)
-    if output is not None:
-        write_atomic(output, text, inputs=[ref, *others], overwrite=overwrite)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    write_atomic(output, render_timeline(d, fmt), overwrite=overwrite, checked=True)
     if d["exit_code"]:
         raise typer.Exit(d["exit_code"])

@@ -20,7 +20,7 @@ def apply_cmd(
     report: Annotated[
         Path, typer.Argument(help="A JSON report of `syncmm align`.", show_default=False, metavar="REPORT")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The corrected file to write.", show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="The corrected file to write.", show_default=False)],
     ref: Annotated[Path | None, typer.Option(help="REF, if it moved since the report (must be the same file).")] = None,
     other: Annotated[
         Path | None, typer.Option(help="OTHER, if it moved since the report (must be the same file).")
@@ -70,6 +70,9 @@ def apply_cmd(
                 "re-run syncmm align on these files"
             )
         paths[role] = path
+    from ..report.output import OutputGate
+
+    out = OutputGate([report, *paths.values()], overwrite).claim(output, "--output")
     drift = entry.get("drift_ppm") or 0.0
     if entry.get("discontinuities"):
         span = (entry.get("drift") or {}).get("fit_span")
@@ -77,7 +80,7 @@ def apply_cmd(
         print(f"syncmm: warning: OTHER jumps; the output is in sync{where} only", file=sys.stderr)
     with stderr_progress(not quiet) as progress:
         applied = run_apply(
-            ref=paths["ref"], other=paths["other"], out=output, offset_s=float(entry["offset_s"]),
+            ref=paths["ref"], other=paths["other"], out=out, offset_s=float(entry["offset_s"]),
             drift_ppm=float(drift), ref_stream=entry["ref"].get("stream"), other_stream=entry["other"].get("stream"),
             mode=mode, audio_codec=audio_codec, keep_original_audio=keep_original_audio, overwrite=overwrite,
             dry_run=dry_run, verify=verify, other_t0=float(entry["other"].get("start_time_s") or 0.0),

@@ -20,10 +20,13 @@ def check_cmd(
     tolerance: Annotated[str | None, typer.Option(help="Exit 1 if |offset| is above this (e.g. 45ms).")] = None,
     min_confidence: Annotated[float | None, typer.Option(help="Exit 1 if the confidence is below this.")] = None,
     max_offset: Annotated[str, typer.Option(help="Search range.")] = "1s",
-    junit_xml: Annotated[Path | None, typer.Option("--junit-xml", help="Write a JUnit XML test case here.")] = None,
-    fix: Annotated[Path | None, typer.Option(help="Write a corrected copy (video copied, audio shifted).")] = None,
+    junit_xml: Annotated[
+        str | None, typer.Option("--junit-xml", help="Write a JUnit XML test case here (- = stdout).")
+    ] = None,
+    fix: Annotated[str | None, typer.Option(help="Write a corrected copy (video copied, audio shifted).")] = None,
     plot: Annotated[
-        Path | None, typer.Option(metavar="FILE.png", help="Draw mouth, sound and correlation to a PNG (extra plot).")
+        str | None,
+        typer.Option(metavar="FILE.png", help="Draw mouth, sound and correlation to a PNG/SVG/PDF (extra plot)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
@@ -45,15 +48,25 @@ def check_cmd(
     setup_logging(verbose, quiet)
     if fmt not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--format")
-    tol = parse_time_option(tolerance, "--tolerance")
+    from ..options import check_value
+
+    tol = check_value("tolerance", parse_time_option(tolerance, "--tolerance"))
+    check_value("min_confidence", min_confidence)
     mo = parse_time_option(max_offset, "--max-offset")
     if mo is None or not 0.05 <= mo <= 5:
         raise typer.BadParameter("use 50ms..5s", param_hint="--max-offset")
     from ..report import writers
+    from ..report.output import OutputGate
 
-    for p in (junit_xml, fix, plot):
-        if p is not None:
-            writers.check_output_path(p, [video], overwrite)
+    gate = OutputGate([video], overwrite)
+    junit_path = gate.claim(junit_xml, "--junit-xml", stdout_ok=True) if junit_xml is not None else None
+    if fix is not None:
+        fix = gate.claim(fix, "--fix")
+    if plot is not None:
+        from ..report.plots import plot_format
+
+        plot_format(plot)
+        plot = gate.claim(plot, "--plot")
     from ..alignment.lipsync_pipeline import measure_lipsync
     from ..exceptions import AlignmentError
     from ..report.check import check_report, check_text
@@ -85,7 +98,13 @@ def check_cmd(
             dry_run=False, verify=False,
         )  # fmt: skip
     if junit_xml is not None:
-        writers.write_atomic(junit_xml, junit(report), inputs=[video], overwrite=overwrite)
+        writers.write_atomic(junit_path, junit(report), overwrite=overwrite, checked=True)
+        if junit_path is None:  # the JUnit XML took standard output
+            return _exit_if(failed)
     sys.stdout.write(writers.render([report], "json", False) if fmt == "json" else check_text(report))
+    _exit_if(failed)
+
+
+def _exit_if(failed: bool) -> None:
     if failed:
         raise typer.Exit(EXIT_CHECK_FAILED)

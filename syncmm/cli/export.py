@@ -21,7 +21,7 @@ def export_cmd(
         Path, typer.Argument(help="JSON report of `syncmm align` (--timeline or pairs with one REF).", metavar="REPORT")
     ],
     to: Annotated[str, typer.Option("--to", help="otio, fcpxml, fcp7 (Premiere) or edl (CMX 3600).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The timeline file to write.", show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="The timeline file to write.", show_default=False)],
     fps: Annotated[
         str | None,
         typer.Option(help="Timeline frame rate, e.g. 25 or 30000/1001 (default: the first video's, else 25)."),
@@ -52,24 +52,29 @@ def export_cmd(
     if fmt not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--format")
     from ..report import writers
+    from ..report.output import OutputGate
     from ..report.read import load_report
 
-    writers.check_output_path(output, [report], overwrite)
+    gate = OutputGate([report], overwrite)
+    gate.claim(output, "--output")
     try:
         import opentimelineio  # noqa: F401
     except ImportError:
         raise typer.BadParameter("needs OpenTimelineIO: pip install 'syncmm[nle]'", param_hint="--to") from None
-    from ..report.nle import build_timeline, frame_rate, placements, render_nle
+    from ..report.nle import build_timeline, frame_rate, left_out, placements, render_nle
 
     entries = load_report(report)
     places = placements(entries)
+    missing = left_out(entries)
+    for path, why in missing:
+        print(f"syncmm: warning: {path}: left out of the timeline (not placed: {why})", file=sys.stderr)
     rate = frame_rate(entries, fps)
     timeline, clips, origin = build_timeline(places, rate, name=report.stem)
     files = render_nle(timeline, to, output)
-    for p, _ in files:
-        writers.check_output_path(p, [report, *(c.path for c in clips)], overwrite)
+    gate = OutputGate([report, *(c.path for c in clips)], overwrite)  # every file, the EDLs' names included
+    files = [(gate.claim(p, "--output"), text) for p, text in files]
     for p, text in files:
-        writers.write_atomic(p, text, overwrite=overwrite)
+        writers.write_atomic(p, text, overwrite=overwrite, checked=True)
     rate_s = str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
     if fmt == "json":
         d = {
@@ -77,6 +82,7 @@ def export_cmd(
             "frame_rate": rate_s, "origin_s": round(origin, 6),
             "clips": [{"path": c.path, "track": c.track, "start_s": round(c.start_s, 6), "start_frame": c.start_frame,
                        "duration_frames": c.duration_frames, "residual_s": round(c.residual_s, 6)} for c in clips],
+            "left_out": [{"path": p, "reason": why} for p, why in missing],
         }  # fmt: skip
         sys.stdout.write(json.dumps(d, indent=2, ensure_ascii=False) + "\n")
         return

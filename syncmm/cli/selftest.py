@@ -49,6 +49,10 @@ def selftest_cmd(
         raise typer.BadParameter("use text or json", param_hint="--format")
     if not 1 <= trials <= 1000:
         raise typer.BadParameter("use 1..1000", param_hint="--trials")
+    from ..options import check_value
+
+    check_value("seed", seed)
+    check_value("stream", stream)
     from ..alignment.selftest import METHODS
 
     names = None if methods is None else [m.strip() for m in methods.split(",") if m.strip()]

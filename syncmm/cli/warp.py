@@ -33,14 +33,18 @@ def warp_cmd(
         typer.Option(help="Seed with an offset t_REF - t_OTHER (e.g. 12.5s), or 'auto' (cross-correlation)."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the time map: .csv or .json (atomically).")
+        str | None, typer.Option("--output", "-o", help="Write the time map: .csv or .json (atomically).")
     ] = None,
     render: Annotated[
-        Path | None, typer.Option(help="Write OTHER's audio warped onto REF's timeline (wav, flac...).")
+        str | None, typer.Option(help="Write OTHER's audio warped onto REF's timeline (wav, flac...).")
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option(metavar="FILE.png", help="Draw the cost matrix, band and path to a PNG (extra plot).")
+        str | None,
+        typer.Option(metavar="FILE.png", help="Draw the cost matrix, band and path to a PNG/SVG/PDF (extra plot)."),
     ] = None,
+    max_contrast: Annotated[
+        float, typer.Option(help="Refuse a path costing more than this share of chance (1 = accept anything).")
+    ] = 0.55,
     overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (the summary on stdout).")] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
@@ -62,15 +66,32 @@ def warp_cmd(
         raise typer.BadParameter("use text or json", param_hint="--format")
     if transpose not in ("auto", "none") and not transpose.lstrip("-").isdigit():
         raise typer.BadParameter("use auto, none or a number of semitones", param_hint="--transpose")
-    band_s = parse_time_option(band, "--band")
+    from ..options import check_value
+
+    check_value("feature_rate", rate, "--rate")
+    check_value("min_confidence", max_contrast, "--max-contrast")
+    band_s = check_value("band", parse_time_option(band, "--band"))
     seed = None if offset in (None, "auto") else parse_time_option(offset, "--offset")
     from ..report import writers
+    from ..report.output import OutputGate
 
-    for p in (output, render, plot):
-        if p is not None:
-            writers.check_output_path(p, [ref, other], overwrite)
-    if output is not None and output.suffix.lower() not in (".csv", ".json"):
+    if output is not None and Path(output).suffix.lower() not in (".csv", ".json"):
         raise typer.BadParameter("use a .csv or .json file", param_hint="--output")
+    gate = OutputGate([ref, other], overwrite)
+    if output is not None:
+        output = gate.claim(output, "--output")
+    if render is not None:
+        from ..media.write import check_audio_container
+
+        if other.suffix.lower() == ".npy":
+            raise typer.BadParameter("needs OTHER as audio, not a .npy", param_hint="--render")
+        check_audio_container(render)
+        render = gate.claim(render, "--render")
+    if plot is not None:
+        from ..report.plots import plot_format
+
+        plot_format(plot)
+        plot = gate.claim(plot, "--plot")
 
     from ..alignment.dtw import warp
     from ..report.warp import warp_csv, warp_map, warp_report, warp_text
@@ -93,7 +114,8 @@ def warp_cmd(
         if seed is not None:  # warp() works in frames from each input's first frame
             seed = seed - fr.t0 + fo.t0
         wp = warp(fr.X, fo.X, rate, metric=metric, steps=steps, band_s=band_s or 0.0, transpose=tr,
-                  subsequence=subsequence, offset_s=seed, ref_t0=fr.t0, other_t0=fo.t0)  # fmt: skip
+                  subsequence=subsequence, offset_s=seed, ref_t0=fr.t0, other_t0=fo.t0,
+                  max_contrast=max_contrast)  # fmt: skip
         report = warp_report(wp, str(ref), str(other), features if sig_r is not None else "npy")
         if seed is not None:
             report["seed_offset_s"] = round(seed + fr.t0 - fo.t0, 6)
@@ -110,8 +132,6 @@ def warp_cmd(
             plot_warp(plot, wp, fr.X, fo.X, band_s=band_s or 0.0, summary=wp.summary(), names=(str(ref), str(other)),
                       inputs=[ref, other], overwrite=overwrite)  # fmt: skip
         if render is not None:
-            if sig_o is None:
-                raise typer.BadParameter("needs OTHER as audio, not a .npy", param_hint="--render")
             _render(wp, ref, other, sig_r, render, overwrite)
             report["render"] = str(render)
     if fmt == "json":
@@ -141,6 +161,9 @@ def _features(path: Path, kinds: str, rate: float):
     if sr is None:
         raise ParameterError(f"--rate {rate:g} divides none of {', '.join(map(str, ANALYSIS_RATES))} Hz")
     sig = load_audio(path, sr)
+    from ..alignment.xcorr import prepare
+
+    prepare(sig.y, sr, str(path))  # silence, a steady tone (DC) or a blip: AlignmentError (exit 4) with the reason
     return music_features(sig.y, sr, rate, kinds, t0=sig.t0), sig
 
 

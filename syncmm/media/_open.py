@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -12,6 +13,13 @@ def check_readable(path: str | os.PathLike) -> Path:
     """Raise :class:`InputError` unless ``path`` is an existing, non-empty, readable regular file."""
     p = Path(path)
     if not p.exists():
+        if p.is_symlink():
+            try:
+                os.stat(p)
+            except OSError as e:
+                if e.errno == errno.ELOOP:
+                    raise InputError(f"{p}: symbolic link loop (the link leads back to itself)") from None
+            raise InputError(f"{p}: broken symbolic link (it points to {os.readlink(p)}, which does not exist)")
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, not a media file")

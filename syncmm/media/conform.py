@@ -19,6 +19,7 @@ so that the samples themselves are kept bit-exact.
 from __future__ import annotations
 
 import fractions
+import functools
 import logging
 import math
 import os
@@ -117,6 +118,34 @@ def _supported(fmt: str) -> set[str]:
 
     with av.open(io.BytesIO(), "w", format=fmt) as c:
         return set(c.supported_codecs)
+
+
+@functools.lru_cache(maxsize=64)
+def can_mux(fmt: str, codec: str) -> bool:
+    """Whether FFmpeg really writes ``codec`` audio into the ``fmt`` container: a few silent frames are encoded
+    and muxed into memory.  (The muxer's own list says yes to FLAC in MOV, which then fails to write, and no to
+    Opus in Ogg, which works.)"""
+    import io
+
+    import av
+
+    try:
+        with av.open(io.BytesIO(), "w", format=fmt) as o:
+            s = o.add_stream(codec, rate=48000)
+            s.layout = "mono"
+            fmts = s.codec_context.codec.audio_formats
+            res = av.AudioResampler(format=fmts[0].name if fmts else "fltp", layout="mono", rate=48000,
+                                    frame_size=s.codec_context.frame_size or None)  # fmt: skip
+            fr = av.AudioFrame.from_ndarray(np.zeros((1, 2048), np.float32), format="fltp", layout="mono")
+            fr.sample_rate, fr.pts = 48000, 0
+            for x in res.resample(fr):
+                for p in s.encode(x):
+                    o.mux(p)
+            for p in s.encode(None):
+                o.mux(p)
+        return True
+    except (av.error.FFmpegError, ValueError, TypeError):
+        return False
 
 
 def _pick_rate(codec: str, native: int) -> int:
@@ -225,6 +254,18 @@ def plan_apply(
         o_ch = ost.codec_context.channels or 1
         o_codec = ost.codec_context.name
         o_kind = _timeline_kind(oc.format.name)
+        o_dur = float(ost.duration * ost.time_base) if ost.duration is not None else None
+        if o_dur is None and oc.duration:
+            o_dur = oc.duration / 1e6
+        o_start = float(ost.start_time * ost.time_base) if (o_kind == "timeline" and ost.start_time) else 0.0
+    if o_dur is not None:  # OTHER on REF's timeline: t_REF = offset + t_OTHER / (1 + drift)
+        a = offset_s + o_start / (1 + drift_ppm * 1e-6)
+        b = offset_s + (o_start + o_dur) / (1 + drift_ppm * 1e-6)
+        if b <= start or a >= start + dur:
+            raise ParameterError(
+                f"the time map puts OTHER at REF {a:.3f}-{b:.3f} s, outside REF's {start:.3f}-{start + dur:.3f} s: "
+                "nothing of OTHER would be in the output (is the report for these files?)"
+            )
     if keep_original_audio and mode != "video":
         raise ParameterError("--keep-original-audio needs video mode (REF's video with OTHER's audio)")
 
@@ -253,7 +294,9 @@ def plan_apply(
     elif codec is None:
         if copy_ok:
             codec = "copy"
-        elif mode == "shift" and o_codec in _LOSSLESS and o_codec in supported:
+        elif fmt == "wav":  # a .wav holds PCM, whatever FFmpeg would put in it
+            codec = "pcm_s24le" if o_codec in ("pcm_s24le", "pcm_s32le", "flac", "alac") else "pcm_s16le"
+        elif mode == "shift" and o_codec in _LOSSLESS and can_mux(fmt, o_codec):
             codec = o_codec
         else:
             codec = _DEFAULT_CODEC[fmt]
@@ -266,8 +309,10 @@ def plan_apply(
             raise ParameterError(f"unknown audio encoder {codec!r}; use one of {', '.join(CODEC_ALIASES)}") from e
         if enc.type != "audio":
             raise ParameterError(f"{codec!r} is not an audio encoder")
-        if enc.canonical_name not in supported:
-            raise ParameterError(f"{output}: the {fmt} container cannot hold {codec} audio")
+        if not can_mux(fmt, enc.name):
+            ok = [a for a in ("aac", "opus", "mp3", "flac", "alac", "pcm", "pcm24") if can_mux(fmt, CODEC_ALIASES[a])]
+            raise ParameterError(f"{output}: the {fmt} container cannot hold {enc.canonical_name} audio; "
+                                 f"use --audio-codec {' or '.join(ok) or 'with another container'}")  # fmt: skip
         rate = _pick_rate(codec, o_rate)
         if enc.canonical_name in ("mp3",) and o_ch > 2:
             o_ch = 2
@@ -356,9 +401,15 @@ def placed_audio(plan: ApplyPlan, reader: AudioReader) -> Iterator[np.ndarray]:
 class _Encoder:
     """Encode float ``(channels, n)`` blocks into a new audio stream, first sample at ``start_s``."""
 
-    def __init__(self, out, codec: str, rate: int, channels: int, start_s: float):
+    #: Encoder priming (samples) that a container cannot signal: raw ADTS has no edit list, so a decoder plays
+    #: FFmpeg's AAC encoder's 1024 priming samples and the whole track is late by 1024/rate (64 ms at 16 kHz).
+    #: The encoder is fed from that many samples in instead, so that decoded sample k is the placed sample k.
+    UNSIGNALLED_PRIMING = {("adts", "aac"): 1024}
+
+    def __init__(self, out, codec: str, rate: int, channels: int, start_s: float, out_format: str = ""):
         import av
 
+        self.skip = self.UNSIGNALLED_PRIMING.get((out_format, codec), 0)
         self.layout = "mono" if channels == 1 else "stereo" if channels == 2 else av.AudioLayout(channels).name
         self.s = out.add_stream(codec, rate=rate)
         self.s.layout = self.layout
@@ -384,6 +435,11 @@ class _Encoder:
     def write(self, y: np.ndarray) -> None:
         import av
 
+        if self.skip:
+            cut = min(self.skip, y.shape[1])
+            self.skip -= cut
+            self.n += cut
+            y = y[:, cut:]
         if y.shape[1] == 0:
             return
         fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(y, np.float32), format="fltp", layout=self.layout)
@@ -454,7 +510,7 @@ def _encode(plan: ApplyPlan, dest: str | os.PathLike, progress: ProgressFn | Non
             origin = 0.0
             if rc is not None and _timeline_kind(rc.format.name) == "clock" and rc.start_time:
                 origin = rc.start_time / 1e6  # copied packets keep REF's clock; the audio follows it
-            enc = _Encoder(out, plan.audio_codec, plan.rate, plan.channels, plan.start_s + origin)
+            enc = _Encoder(out, plan.audio_codec, plan.rate, plan.channels, plan.start_s + origin, plan.out_format)
             if rc is not None and plan.keep_streams:
                 kin = [s for s in rc.streams if s.index in plan.keep_streams]
                 kept = {s.index: out.add_stream_from_template(s) for s in kin}

@@ -6,6 +6,7 @@ so full-resolution frames never reach Python; frames are yielded one at a time (
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ import numpy as np
 from ..exceptions import DecodeError, NoStreamError, ParameterError
 from ._open import open_container
 from .audio import _timeline_kind
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ class VideoReader:
         self._origin = self._c.start_time / 1e6 if (kind == "clock" and self._c.start_time is not None) else 0.0
         rate = self.stream.guessed_rate or self.stream.average_rate
         self.info = VideoInfo(self.stream.index, cc.width, cc.height, str(rate) if rate else None)
+        #: filled while :meth:`frames` runs: times of keyframes, and packets or frames that were damaged
+        self.key_times: list[float] = []
+        self.errors = 0
 
     def close(self) -> None:
         self._c.close()
@@ -96,11 +102,15 @@ class VideoReader:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _graph(self):
+    def _graph(self, frame=None):
         import av
 
         g = av.filter.Graph()
-        nodes = [g.add_buffer(template=self.stream)]
+        if frame is None:
+            nodes = [g.add_buffer(template=self.stream)]
+        else:  # a frame unlike the stream's parameters (damage, a resolution change): a graph made for it
+            nodes = [g.add_buffer(width=frame.width, height=frame.height, format=frame.format,
+                                  time_base=frame.time_base or self.stream.time_base)]  # fmt: skip
         if self.crop is not None:
             x, y, w, h = self.crop
             nodes.append(g.add("crop", f"{w}:{h}:{x}:{y}"))
@@ -121,13 +131,40 @@ class VideoReader:
         if threads and threads.isdigit():
             self.stream.codec_context.thread_count = int(threads)
         g = self._graph()
+        shape = None
         n = 0
+        last_error: Exception | None = None
+
+        def decoded():
+            nonlocal last_error
+            for packet in self._c.demux(self.stream):
+                try:
+                    yield from packet.decode()
+                except av.error.FFmpegError as e:  # a damaged packet: skip it, keep decoding
+                    self.errors += 1
+                    last_error = e
+                    if self.errors > 200 and n == 0:
+                        return
+
         try:
-            for fr in self._c.decode(self.stream):
-                if fr.pts is None:
+            for fr in decoded():
+                if fr.pts is None or not fr.width or not fr.height or fr.format is None:
                     continue
                 t = float(fr.pts * fr.time_base) - self._origin
-                g.push(fr)
+                geom = (fr.width, fr.height, fr.format.name)
+                if shape is None:
+                    shape = geom
+                elif geom != shape:  # mid-stream change: a graph for the new geometry
+                    self.errors += 1
+                    g, shape = self._graph(fr), geom
+                if fr.key_frame:
+                    self.key_times.append(t)
+                try:
+                    g.push(fr)
+                except (av.error.FFmpegError, ValueError) as e:
+                    self.errors += 1
+                    last_error = e
+                    continue
                 while True:
                     try:
                         out = g.pull()
@@ -139,5 +176,9 @@ class VideoReader:
         except av.error.FFmpegError as e:
             if n == 0:
                 raise DecodeError(f"{self.path}: video cannot be decoded ({e})") from e
+            log.warning("%s: video decoding stopped early (%s); using what was decoded", self.path, e)
         if n == 0:
-            raise DecodeError(f"{self.path}: the video stream holds no decodable frames")
+            why = f" ({last_error})" if last_error else ""
+            raise DecodeError(f"{self.path}: the video stream holds no decodable frames{why}")
+        if self.errors:
+            log.warning("%s: %d damaged video packets or frames skipped", self.path, self.errors)

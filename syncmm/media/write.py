@@ -17,6 +17,21 @@ _DEFAULT_CODEC = {
 }  # fmt: skip
 
 
+def check_audio_container(path: str | os.PathLike) -> str:
+    """The default encoder for an audio file named ``path``.
+
+    Raises
+    ------
+    ParameterError
+        The name's ending is no audio container this writer knows.
+    """
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in _DEFAULT_CODEC:
+        known = ", ".join(_DEFAULT_CODEC)
+        raise ParameterError(f"{path}: cannot write audio to a {ext or 'nameless'} file; use {known}")
+    return _DEFAULT_CODEC[ext]
+
+
 def write_audio(
     path: str | os.PathLike,
     y: np.ndarray | Iterable[np.ndarray],
@@ -51,8 +66,7 @@ def write_audio(
     """
     import av
 
-    ext = os.path.splitext(str(path))[1].lower()
-    codec = codec or _DEFAULT_CODEC.get(ext, "pcm_s16le")
+    codec = codec or check_audio_container(path)
     chunks = _chunks(y, sr)
     first = next(chunks)
     ch = channels or first.shape[0]

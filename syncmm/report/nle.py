@@ -89,6 +89,15 @@ def placements(entries: list[dict[str, Any]]) -> list[Placement]:
     return out
 
 
+def left_out(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The files of a report that :func:`placements` cannot place, with why: ``(path, reason)``."""
+    if len(entries) == 1 and entries[0].get("kind") == "timeline":
+        return [(f["path"], str(f.get("error") or f.get("status"))) for f in entries[0]["files"]
+                if f.get("status") != "ok"]  # fmt: skip
+    return [(d["other"]["path"], str(d.get("error") or d.get("status"))) for d in entries
+            if d.get("offset_s") is None]  # fmt: skip
+
+
 def frame_rate(entries: list[dict[str, Any]], fps: str | None) -> Fraction:
     """``fps`` if given, else the first video's frame rate in the report, else 25."""
     if fps is None:
@@ -99,8 +108,8 @@ def frame_rate(entries: list[dict[str, Any]], fps: str | None) -> Fraction:
         rate = Fraction(str(fps))
     except (ValueError, ZeroDivisionError):
         raise ParameterError(f"--fps: not a frame rate: {fps!r}") from None
-    if rate <= 0:
-        raise ParameterError(f"--fps: not a frame rate: {fps!r}")
+    if not 1 <= rate <= 1000:
+        raise ParameterError(f"--fps: {fps!r} is not a frame rate between 1 and 1000")
     return rate
 
 

@@ -29,14 +29,33 @@ def _figure(height_in: float, rows: int):
     return fig, axes
 
 
+#: File name ending -> matplotlib format: a picture is written in the format its name says.
+PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def plot_format(path: str | os.PathLike) -> str:
+    """The picture format ``path`` names (.png, .svg or .pdf).
+
+    Raises
+    ------
+    ParameterError
+        Any other ending.
+    """
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in PLOT_FORMATS:
+        raise ParameterError(f"--plot {path}: use a .png, .svg or .pdf file name")
+    return PLOT_FORMATS[ext]
+
+
 def _save(fig, path: str | os.PathLike, inputs: Sequence[str | os.PathLike], overwrite: bool) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from .writers import atomic_output
+    from .output import atomic_output
 
+    fmt = plot_format(path)
     FigureCanvasAgg(fig)
     with atomic_output(path, inputs, overwrite) as tmp:
-        fig.savefig(tmp, format="png", dpi=_DPI)
+        fig.savefig(tmp, format=fmt, dpi=_DPI)
 
 
 def _finish(ax, xlabel: str, ylabel: str, title: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,50 @@ def load_report(path: str | os.PathLike) -> list[dict[str, Any]]:
     entries = obj if isinstance(obj, list) else [obj]
     if not entries or not all(isinstance(d, dict) and d.get("schema") == SCHEMA for d in entries):
         raise ParameterError(f'{p}: is not a syncmm report (expected "schema": "{SCHEMA}")')
+    for k, d in enumerate(entries):
+        why = _malformed(d)
+        if why:
+            where = f"result {k}" if len(entries) > 1 else "the report"
+            raise ParameterError(f"{p}: {where} is damaged or edited by hand: {why}")
     return entries
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _malformed(d: dict[str, Any]) -> str | None:
+    """What makes a report entry unusable (wrong types, missing fields, NaN), or None."""
+
+    def media(m: Any, name: str) -> str | None:
+        if not isinstance(m, dict) or not isinstance(m.get("path"), str) or not m["path"]:
+            return f"{name} has no path"
+        for key in ("duration_s", "audio_duration_s", "start_time_s", "media_start_s", "start_s"):
+            if m.get(key) is not None and not _number(m[key]):
+                return f"{name}.{key} is not a finite number ({m[key]!r})"
+        return None
+
+    if d.get("kind") == "timeline":
+        files = d.get("files")
+        if not isinstance(files, list) or not files:
+            return "no files"
+        for i, f in enumerate(files):
+            why = media(f, f"files[{i}]")
+            if why:
+                return why
+            if f.get("status") == "ok" and not _number(f.get("start_s")):
+                return f"files[{i}].start_s is not a finite number ({f.get('start_s')!r})"
+        return None
+    for role in ("ref", "other"):
+        why = media(d.get(role), role)
+        if why:
+            return why
+    if d.get("status") in ("ok", "check_failed"):
+        for key in ("offset_s", "drift_ppm"):
+            if key == "offset_s" or d.get(key) is not None:
+                if not _number(d.get(key)):
+                    return f"{key} is not a finite number ({d.get(key)!r})"
+    return None
 
 
 def pick_entry(entries: list[dict[str, Any]], index: int | None, where: str) -> dict[str, Any]:

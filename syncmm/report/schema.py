@@ -135,7 +135,8 @@ def result_to_dict(res: SyncResult, status: str = "ok", checks: dict[str, Any] |
             "runner_up_score": _r(e.runner_up_score, 3),
             "runner_up_offset_s": _r(e.runner_up_offset_s),
         },
-        "warnings": list(e.warnings),
+        "polarity": "inverted" if e.inverted else "normal",
+        "warnings": [*res.input_warnings, *e.warnings],
         "tool": {"name": "syncmm", "version": __version__},
     }
     rate = (ref.get("video") or oth.get("video") or {}).get("frame_rate")

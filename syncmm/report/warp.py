@@ -22,6 +22,7 @@ def warp_report(wp, ref: str, other: str, features: str) -> dict[str, Any]:
         "features": features,
         "rate": wp.rate,
         "chroma_shift": wp.chroma_shift,
+        "contrast": round(float(wp.contrast), 4),
         "summary": {k: round(v, 6) for k, v in s.items()},
         "path_length": int(len(wp.path)),
         "cells": int(wp.cells),
@@ -54,7 +55,7 @@ def warp_text(d: dict[str, Any]) -> str:
         f"{s['other_start_s']:.2f}-{s['other_end_s']:.2f} s",
         f"tempo       OTHER/REF {s['tempo_ratio']:.4f} on average, locally {s['local_ratio_p5']:.3f}-"
         f"{s['local_ratio_p95']:.3f} (5th-95th percentile over 5 s)",
-        f"cost        {s['mean_cost']:.4f} per step",
+        f"cost        {s['mean_cost']:.4f} per step, {d['contrast']:.2f} of chance (refused above the limit)",
     ]
     if d.get("chroma_shift"):
         k = d["chroma_shift"]

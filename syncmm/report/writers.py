@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
-from ..exceptions import OutputError
 from ..timefmt import format_duration
+from .output import atomic_output, check_output_path, write_atomic  # noqa: F401  (re-exported: the one output gate)
 
 FORMATS = ("text", "json", "jsonl", "csv")
 CSV_COLUMNS = (
@@ -140,91 +136,3 @@ def render(entries: list[dict[str, Any]], fmt: str, as_list: bool) -> str:
     if fmt == "text":
         return "\n".join(_text_one(d) for d in entries)
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def _umask_mode() -> int:
-    """The mode a newly created file gets (mkstemp's files are 0600; outputs should be like any other file)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def check_output_path(
-    path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False
-) -> Path:
-    """Refuse an output that is an input, exists (without ``overwrite``), or lies in a missing/unwritable folder."""
-    p = Path(path)
-    for i in inputs:
-        try:
-            if p.resolve() == Path(i).resolve() or (p.exists() and os.path.samefile(p, i)):
-                raise OutputError(f"{p}: is an input file; refusing to overwrite it")
-        except OSError:
-            continue
-    if p.is_dir():
-        raise OutputError(f"{p}: is a directory")
-    if p.exists() and not overwrite:
-        raise OutputError(f"{p}: already exists (use -y/--overwrite to replace it)")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{p}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"{p}: folder {parent} is not writable")
-    return p
-
-
-@contextlib.contextmanager
-def atomic_output(
-    path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), overwrite: bool = False
-) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` (same extension) and rename it into place on success.
-
-    The output is checked first (:func:`check_output_path`).  On any exception, Ctrl-C included, the
-    temporary file is removed and ``path`` is left as it was.
-    """
-    p = check_output_path(path, inputs, overwrite)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.syncmm-", suffix=p.suffix, dir=p.parent)
-        os.close(fd)
-    except OSError as e:
-        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from e
-    try:
-        yield Path(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, _umask_mode())
-        if p.exists() and not overwrite:  # appeared while we were writing
-            raise OutputError(f"{p}: already exists (use -y/--overwrite to replace it)")
-        os.replace(tmp, p)
-    except OSError as e:
-        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from e
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-
-
-def write_atomic(
-    path: str | os.PathLike,
-    data: str | bytes,
-    inputs: Iterable[str | os.PathLike] = (),
-    overwrite: bool = False,
-) -> Path:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    p = check_output_path(path, inputs, overwrite)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, p)
-        tmp = None
-    except OSError as e:
-        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from e
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    return p

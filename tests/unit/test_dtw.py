@@ -121,7 +121,10 @@ def test_transposition_is_found(rng):
     wp = warp(X, Y, 50)
     assert wp.chroma_shift == 9  # rolling OTHER by 9 more bins undoes the +3
     assert np.median(np.abs(wp.transfer(np.arange(5, 55)) - np.arange(5, 55) / 2)) <= 0.02
-    assert warp(X, Y, 50, transpose=None).chroma_shift == 0
+    # forced not to transpose, the path is barely better than chance: refused, unless the guard is lifted
+    with pytest.raises(AlignmentError, match="no better than chance"):
+        warp(X, Y, 50, transpose=None)
+    assert warp(X, Y, 50, transpose=None, max_contrast=1.0).chroma_shift == 0
 
 
 def test_seeded_by_an_offset(rng):
