@@ -138,4 +138,3 @@ def moving_scene(t: float, rng_seed: int = 3, size=(120, 160), dx: int = 0, gain
     if blinks[int(t * 5) % 400]:
         img[10:30, 10 + dx : 30 + dx] = 230
     return np.clip(img * gain, 0, 255).astype(np.uint8)
-

@@ -97,7 +97,7 @@ def batch_cmd(
         todo = [j for j in all_jobs if j.id not in done]
     cores = os.cpu_count() or 1
     n = jobs or cores
-    if n > cores and not oversubscribe:
+    if executor == "local" and n > cores and not oversubscribe:
         print(f"syncmm: warning: --jobs {n} capped at {cores}, the number of cores (--oversubscribe to allow more)",
               file=sys.stderr)  # fmt: skip
         n = cores

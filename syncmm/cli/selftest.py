@@ -61,6 +61,7 @@ def selftest_cmd(
     from fractions import Fraction
 
     from ..alignment.selftest import selftest
+    from ..exceptions import NoStreamError
     from ..media import load_audio, probe
     from ..media.write import reencode
     from ..report.selftest import selftest_report, selftest_text
@@ -71,12 +72,10 @@ def selftest_cmd(
     if names is None:
         names = [m for m in METHODS if (m == "motion" and video is not None) or (m != "motion" and has_audio)]
     elif "motion" in names and video is None:
-        raise typer.BadParameter(f"{file} has no video", param_hint="--methods motion")
+        raise NoStreamError(f"{file}: has no video stream for --methods motion")
     elif not has_audio and any(m != "motion" for m in names):
-        raise typer.BadParameter(f"{file} has no sound: use motion", param_hint="--methods")
+        raise NoStreamError(f"{file}: has no sound (no audio stream): use --methods motion")
     if not names:
-        from ..exceptions import NoStreamError
-
         raise NoStreamError(f"{file}: has neither sound nor pictures to test")
     rate = Fraction(video.frame_rate) if video else Fraction(25)
     note = f"{float(rate):.3g} fps (" + ("the file's video)" if video else "no video: 25 fps assumed)")

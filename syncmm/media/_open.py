@@ -32,6 +32,12 @@ def check_readable(path: str | os.PathLike) -> Path:
     return p
 
 
+def require_decoder(stream, path: str | os.PathLike) -> None:
+    """Raise :class:`DecodeError` when FFmpeg has no decoder for ``stream`` (an unknown or damaged codec id)."""
+    if stream.codec_context is None:
+        raise DecodeError(f"{path}: stream {stream.index} cannot be decoded (unknown or damaged codec)")
+
+
 def open_container(path: str | os.PathLike):
     """Open ``path`` for reading with PyAV.
 

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..exceptions import DecodeError, NoStreamError, ParameterError
 from ..types import Signal
-from ._open import open_container
+from ._open import open_container, require_decoder
+from .integrity import Damage, declared_duration
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +22,10 @@ _TIMELINE_FORMATS = ("mov", "mp4", "matroska", "webm", "ogg", "avi", "nut", "flv
 _CLOCK_FORMATS = ("mpeg", "mpegts", "mpegtsraw", "mpegvideo")
 
 _GAP_S = 0.002  # timestamp jumps larger than this are gaps and are filled with silence
-#: A stream that lost more than this share of its declared duration (undecodable packets, frames that do not
-#: match the stream, a truncated file), or more than DAMAGE_MAX_S seconds, is refused unless allowed.
-DAMAGE_MAX_SHARE = 0.01
-DAMAGE_MAX_S = 5.0
-#: A stereo mix with less than this share of its channels' energy cancels itself (L = -R).
+#: A stereo mix with less than this share of its channels' energy cancels itself (L = -R); it is looked for
+#: only when the mix peaks below QUIET_PEAK (full scale 1).
 CANCEL_SHARE = 0.01
+QUIET_PEAK = 1e-3
 
 ProgressFn = Callable[[float, float | None], None]
 
@@ -83,8 +82,6 @@ class AudioReader:
         Down-mix to one channel; otherwise keep the stream's channels.
     absolute_index : int, optional
         Select the stream by its index among all streams instead (as stored in reports).
-    stereo : bool
-        With ``mono``: a two-channel stream still comes as two channels (the caller mixes them).
     """
 
     def __init__(
@@ -95,7 +92,6 @@ class AudioReader:
         rate: int | None = None,
         mono: bool = False,
         absolute_index: int | None = None,
-        stereo: bool = False,
     ):
         self.path = path
         self._c = open_container(path).__enter__()
@@ -118,6 +114,11 @@ class AudioReader:
             self.close()
             raise
         self.stream = st
+        try:
+            require_decoder(st, path)
+        except DecodeError:
+            self.close()
+            raise
         cc = st.codec_context
         self.native_rate: int | None = cc.sample_rate or None
         self.rate: int = int(rate or cc.sample_rate or 48000)
@@ -125,7 +126,7 @@ class AudioReader:
             self.close()
             raise ParameterError(f"sample rate {self.rate} Hz is out of range")
         self.native_channels: int | None = cc.channels or None
-        self.channels = 1 if mono and not (stereo and cc.channels == 2) else max(1, cc.channels or 1)
+        self.channels = 1 if mono else max(1, cc.channels or 1)
         self.layout = "mono" if self.channels == 1 else (cc.layout.name if cc.channels else "stereo")
         self.codec: str = cc.name
         kind = _timeline_kind(c.format.name)
@@ -136,14 +137,9 @@ class AudioReader:
             self.total_s = float(st.duration * st.time_base)
         elif c.duration is not None:
             self.total_s = c.duration / 1e6
-        self.declared_s = _declared_s(c.format.name, path, self.total_s)
         self._first_t: float | None = None
-        #: what decoding found wrong: undecodable packets, dropped frames, seconds lost (truncation included)
-        self.errors = 0
-        self.dropped_frames = 0
-        self.lost_s = 0.0
-        self.decoded_s = 0.0
-        self.truncated_s = 0.0
+        #: what decoding found wrong (filled by :meth:`chunks`)
+        self.damage = Damage(declared_s=declared_duration(c.format.name, path, self.total_s))
 
     @property
     def t0(self) -> float | None:
@@ -219,9 +215,9 @@ class AudioReader:
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as e:  # a damaged packet: skip it; the gap is filled by timestamps
-                    self.errors += 1
+                    self.damage.errors += 1
                     dur = packet.duration * packet.time_base if packet.duration and packet.time_base else None
-                    self.lost_s += float(dur) if dur else last_dur
+                    self.damage.lost_s += float(dur) if dur else last_dur
                     # A damaged frame header can make the parser glue two CBR frames into one packet stamped as
                     # one: the timestamps then show one frame's gap for two frames of content, and everything
                     # after would be a frame early.  A packet k times the constant size is k frames.
@@ -229,9 +225,9 @@ class AudioReader:
                         k = int(round(packet.size / float(np.median(sizes))))
                         if k > 1:
                             shift += (k - 1) * last_dur
-                            self.lost_s += (k - 1) * last_dur
+                            self.damage.lost_s += (k - 1) * last_dur
                     log.debug("%s: skipping undecodable packet (%s)", path, e)
-                    if self.errors > 50 and n_out == 0:
+                    if self.damage.errors > 50 and n_out == 0:
                         raise DecodeError(f"{path}: audio stream {st.index} cannot be decoded ({e})") from e
                     continue
                 if packet.size:
@@ -245,8 +241,8 @@ class AudioReader:
                     if want[0] is None or want[1] is None:
                         want = got
                     elif got != want:  # a damaged header decoded as another rate/layout: drop the frame
-                        self.dropped_frames += 1
-                        self.lost_s += last_dur
+                        self.damage.dropped_frames += 1
+                        self.damage.lost_s += last_dur
                         continue
                     if self._first_t is None:
                         self._first_t = fr.time if fr.time is not None else 0.0
@@ -281,86 +277,7 @@ class AudioReader:
             progress(self.total_s, self.total_s)
         if self._first_t is None:
             raise DecodeError(f"{path}: audio stream {st.index} holds no decodable audio")
-        self.decoded_s = n_out / rate
-        if self.declared_s:
-            short = self.declared_s - ((self.t0 or 0.0) + self.decoded_s)
-            if short > max(0.5, 0.02 * self.declared_s):
-                self.lost_s += short
-                self.truncated_s = short
-
-    def damage(self) -> str | None:
-        """What decoding found wrong, in one sentence (None when nothing)."""
-        parts = []
-        if self.errors:
-            parts.append(f"{self.errors} undecodable packet{'s' if self.errors > 1 else ''}")
-        if self.dropped_frames:
-            parts.append(f"{self.dropped_frames} frame{'s' if self.dropped_frames > 1 else ''} unlike the stream")
-        if self.truncated_s:
-            parts.append(f"truncated: {self.decoded_s:.1f} s decoded of the {self.declared_s:.1f} s the file declares")
-        if not parts:
-            return None
-        return f"damaged audio ({', '.join(parts)}; {self.lost_s:.2f} s lost)"
-
-    def check_damage(self, allow: bool) -> str | None:
-        """The damage warning; past :data:`DAMAGE_MAX_SHARE` or :data:`DAMAGE_MAX_S` a :class:`DecodeError`
-        unless ``allow``."""
-        why = self.damage()
-        if why is None:
-            return None
-        limit = min(DAMAGE_MAX_S, DAMAGE_MAX_SHARE * max(self.total_s or 0.0, self.decoded_s))
-        if self.lost_s > limit and not allow:
-            raise DecodeError(f"{self.path}: {why}; --allow-damaged to use it anyway")
-        return why
-
-
-#: Containers whose duration comes from a header written after the audio (sample counts, an index): a file
-#: that decodes shorter than that was cut.  Raw streams (ADTS, MP3 without a Xing/Info header, MPEG-TS) only
-#: have FFmpeg's estimate from the bit rate, which can be far off: no truncation check for them.
-_DECLARING_FORMATS = ("flac", "mov", "mp4", "matroska", "webm")
-
-
-def _declared_s(format_name: str, path: str | os.PathLike, total_s: float | None) -> float | None:
-    """The duration the file's own header declares, or None where FFmpeg could only estimate it."""
-    names = set(format_name.split(","))
-    if "wav" in names:
-        return _wav_declared_s(path)
-    if "mp3" in names:
-        try:
-            with open(path, "rb") as f:
-                head = f.read(1 << 16)
-        except OSError:
-            return None
-        return total_s if any(tag in head for tag in (b"Xing", b"Info", b"VBRI")) else None
-    return total_s if names & set(_DECLARING_FORMATS) else None
-
-
-def _wav_declared_s(path: str | os.PathLike) -> float | None:
-    """Seconds a RIFF/WAVE header declares (its data chunk), or None (streamed WAVs leave the size open)."""
-    import struct
-
-    try:
-        with open(path, "rb") as f:
-            head = f.read(12)
-            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-                return None
-            byte_rate = None
-            for _ in range(64):
-                ck = f.read(8)
-                if len(ck) < 8:
-                    return None
-                cid, size = ck[:4], struct.unpack("<I", ck[4:])[0]
-                if cid == b"fmt ":
-                    fmt = f.read(size + (size & 1))
-                    byte_rate = struct.unpack("<I", fmt[8:12])[0] if len(fmt) >= 12 else None
-                elif cid == b"data":
-                    if not byte_rate or size in (0, 0xFFFFFFFF):
-                        return None
-                    return size / byte_rate
-                else:
-                    f.seek(size + (size & 1), 1)
-    except OSError:
-        return None
-    return None
+        self.damage.finish(decoded_s=n_out / rate, t0=self.t0 or 0.0)
 
 
 def load_audio(
@@ -403,29 +320,30 @@ def load_audio(
     """
     if sr <= 0 or sr > 384000:
         raise ParameterError(f"analysis rate {sr} Hz is out of range")
-    with AudioReader(path, stream, rate=sr, mono=True, stereo=True) as r:
+    with AudioReader(path, stream, rate=sr, mono=True) as r:
         buf = _Buffer(int((r.total_s or 60.0) * sr * 1.01) + sr)
-        e_mix = e_ch = 0.0
         for x in r.chunks(progress):
-            if len(x) == 2:  # stereo is mixed here, so that channels that cancel (L = -R) are noticed
+            buf.append(x[0])
+        warnings = [w for w in (r.damage.check(path, allow_damaged),) if w]
+        t0, index, native_rate, channels, codec = r.t0, r.stream.index, r.native_rate, r.native_channels, r.codec
+    y = buf.result()
+    if channels == 2 and len(y) and float(np.max(np.abs(y))) < QUIET_PEAK:
+        # near silence from a stereo stream: do the channels cancel when mixed (one wired in reverse, L = -R)?
+        e_mix = e_ch = 0.0
+        side = _Buffer(len(y) + sr)
+        with AudioReader(path, stream, rate=sr, mono=False) as r2:
+            for x in r2.chunks():
                 m = 0.5 * (x[0] + x[1])
                 e_mix += float(np.dot(m, m))
                 e_ch += 0.5 * float(np.dot(x[0], x[0]) + np.dot(x[1], x[1]))
-                buf.append(m)
-            else:
-                buf.append(x[0])
-        warnings = [w for w in (r.check_damage(allow_damaged),) if w]
-        t0, index, native_rate, channels, codec = r.t0, r.stream.index, r.native_rate, r.native_channels, r.codec
-    if e_ch > 0 and e_mix < CANCEL_SHARE * e_ch:  # one channel wired in reverse: the mix is near silence
-        with AudioReader(path, stream, rate=sr, mono=False) as r2:
-            buf = _Buffer(buf.n + sr)
-            for x in r2.chunks():
-                buf.append(0.5 * (x[0] - x[1]))
-        warnings.append("the stereo channels cancel when mixed (one is the other inverted): used (L - R) / 2")
+                side.append(0.5 * (x[0] - x[1]))
+        if e_ch > 0 and e_mix < CANCEL_SHARE * e_ch:
+            y = side.result()
+            warnings.append("the stereo channels cancel when mixed (one is the other inverted): used (L - R) / 2")
     for w in warnings:
         log.warning("%s: %s", path, w)
     return Signal(
-        y=buf.result(),
+        y=y,
         sr=sr,
         t0=float(t0 or 0.0),
         source=str(path),

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import NoStreamError, OutputError, ParameterError
-from ._open import open_container
+from ._open import open_container, require_decoder
 from .audio import AudioReader, _timeline_kind
 
 log = logging.getLogger(__name__)
@@ -240,6 +240,8 @@ def plan_apply(
             raise ParameterError(f"{ref}: duration unknown; cannot place the audio on its timeline")
         video_index = video[0].index if mode == "video" else None
         keep = tuple(s.index for s in raudio) if (keep_original_audio and mode == "video") else ()
+        for s in [*([video[0]] if video_index is not None else []), *(raudio if keep else [])]:
+            require_decoder(s, ref)
         keep_codecs = [s.codec_context.name for s in raudio] if keep else []
         vcodec = video[0].codec_context.name if video_index is not None else None
     with open_container(other) as oc:
@@ -249,6 +251,7 @@ def plan_apply(
         ost = oaudio[0] if other_stream is None else next((s for s in oaudio if s.index == other_stream), None)
         if ost is None:
             raise NoStreamError(f"{other}: stream {other_stream} is not an audio stream")
+        require_decoder(ost, other)
         o_index = ost.index
         o_rate = ost.codec_context.sample_rate
         o_ch = ost.codec_context.channels or 1

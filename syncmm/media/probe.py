@@ -39,9 +39,11 @@ def info_from_container(c, path) -> MediaInfo:
     """Build a :class:`MediaInfo` from an open PyAV container."""
     streams = []
     for s in c.streams:
-        cc = s.codec_context
+        cc = s.codec_context  # None where FFmpeg has no decoder for it (an unknown or damaged codec id)
         kw = {}
-        if s.type == "audio":
+        if cc is None:
+            pass
+        elif s.type == "audio":
             kw = {"sample_rate": cc.sample_rate or None, "channels": cc.channels or None}
         elif s.type == "video":
             rate = s.average_rate or s.guessed_rate

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import DecodeError, NoStreamError, ParameterError
-from ._open import open_container
+from ._open import open_container, require_decoder
 from .audio import _timeline_kind
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class VideoReader:
             if not 0 <= k < len(video):
                 raise NoStreamError(f"{path}: has no video stream {k} (it has {len(video)})")
             self.stream = video[k]
+            require_decoder(self.stream, path)
             cc = self.stream.codec_context
             if crop is not None:
                 x, y, w, h = crop
@@ -102,15 +103,13 @@ class VideoReader:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _graph(self, frame=None):
+    def _graph(self, frame):
+        """The filter graph for frames like ``frame`` (remade when a frame's size or format changes)."""
         import av
 
         g = av.filter.Graph()
-        if frame is None:
-            nodes = [g.add_buffer(template=self.stream)]
-        else:  # a frame unlike the stream's parameters (damage, a resolution change): a graph made for it
-            nodes = [g.add_buffer(width=frame.width, height=frame.height, format=frame.format,
-                                  time_base=frame.time_base or self.stream.time_base)]  # fmt: skip
+        nodes = [g.add_buffer(width=frame.width, height=frame.height, format=frame.format,
+                              time_base=frame.time_base or self.stream.time_base)]  # fmt: skip
         if self.crop is not None:
             x, y, w, h = self.crop
             nodes.append(g.add("crop", f"{w}:{h}:{x}:{y}"))
@@ -130,7 +129,7 @@ class VideoReader:
         threads = os.environ.get("SYNCMM_DECODE_THREADS")  # batch workers set 1: the pool is the parallelism
         if threads and threads.isdigit():
             self.stream.codec_context.thread_count = int(threads)
-        g = self._graph()
+        g = None  # made from the first frame: a damaged stream header may not say the format
         shape = None
         n = 0
         last_error: Exception | None = None
@@ -153,7 +152,7 @@ class VideoReader:
                 t = float(fr.pts * fr.time_base) - self._origin
                 geom = (fr.width, fr.height, fr.format.name)
                 if shape is None:
-                    shape = geom
+                    g, shape = self._graph(fr), geom
                 elif geom != shape:  # mid-stream change: a graph for the new geometry
                     self.errors += 1
                     g, shape = self._graph(fr), geom

@@ -47,6 +47,9 @@ def media(tmp_path_factory):
 
 
 def test_batch_outputs_never_replace_inputs(media, tmp_path):
+    import shutil
+
+    media = shutil.copytree(media, tmp_path / "own")  # a copy: a regression here must not spoil the other tests
     m = media / "m.csv"
     before = {p: digest(p) for p in (m, media / "ref.wav", media / "oth.wav", media / "oth.flac")}
     cases = [

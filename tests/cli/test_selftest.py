@@ -87,4 +87,4 @@ def test_silent_camera_motion_only(tmp_path):
     assert d["methods"]["motion"]["within_1frame"] == 8  # motion features cut at known sub-frame shifts
     assert d["frame_s"] == 0.04 and "the file's video" in d["frame_note"]
     r = runner.invoke(app, ["selftest", str(tmp_path / "cam.mp4"), "--methods", "xcorr"])
-    assert r.exit_code == 2 and "no sound" in r.stderr
+    assert r.exit_code == 3 and "no sound" in r.stderr  # the input lacks the stream the method needs (GUIDE §4)
