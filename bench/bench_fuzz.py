@@ -2,7 +2,8 @@
 blocks of WAV/FLAC/MP3/ADTS/M4A/Ogg Opus/MP4/MKV) through align, warp, selftest, batch, check and motion align.
 
 Every case must end in exit 0 (with a warning), 1, 3 or 4: never 70 (internal error), never a hang (120 s), and
-no input may change.  Cases run in-process (typer's CliRunner) in a pool of one worker per core.
+no input may change.  Where `align a.wav DAMAGED -f json` answers (exit 0), its offset is checked against the truth
+(0: every seed holds the same sound from time 0).  Cases run in-process (typer's CliRunner), one worker per core.
 Usage: python bench/bench_fuzz.py [--cases 2000] [--seed 12] [--quick]
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import multiprocessing as mp
 import time
 from pathlib import Path
@@ -36,12 +38,16 @@ def _case(job: tuple[int, int]) -> dict:
     out = []
     for argv in commands(bad, kind, seeds):
         t0 = time.perf_counter()
-        code, last = run_case(argv, timeout_s=120)
+        code, last, stdout = run_case(argv, timeout_s=120)
         out.append((argv[0], code, last, time.perf_counter() - t0))
+    offset = warned = None
+    if code == 0:  # the last command: align a.wav BAD -f json, truth 0 (every seed holds the same sound from 0)
+        d = json.loads(stdout)
+        offset, warned = float(d["offset_s"]), bool(d["warnings"])
     changed = digest(bad) != before
     bad.unlink()
     bad.with_name(bad.name + ".csv").unlink(missing_ok=True)
-    return {"name": name, "label": label, "runs": out, "changed": changed}
+    return {"name": name, "label": label, "runs": out, "changed": changed, "offset": offset, "warned": warned}
 
 
 def main() -> None:
@@ -69,6 +75,10 @@ def main() -> None:
         c = by_fmt[r["name"]]
         c["cases"] += 1
         c["changed"] += r["changed"]
+        if r["offset"] is not None:
+            c["answered"] += 1
+            c["wrong"] += abs(r["offset"]) > 1e-3
+            c["wrong, no warning"] += abs(r["offset"]) > 1e-3 and not r["warned"]
         for cmd, code, last, _ in r["runs"]:
             c["runs"] += 1
             c[f"exit {code}"] += 1
@@ -78,13 +88,14 @@ def main() -> None:
     print("## Fuzz: damaged inputs through every command (bench/bench_fuzz.py)\n")
     print(f"{n} seeded cases (seed {args.seed}), {sum(c['runs'] for c in by_fmt.values())} command runs, "
           f"{wall:.0f} s on {mp.cpu_count()} workers.  Allowed: exit {sorted(ALLOWED)}.\n")  # fmt: skip
-    print("| seed file | cases | runs | " + " | ".join(codes) + " | inputs changed |")
-    print("|---|---|---|" + "---|" * len(codes) + "---|")
+    print("| seed file | cases | runs | " + " | ".join(codes) + " | inputs changed | align answered | off > 1 ms "
+          "| off > 1 ms, no warning |")  # fmt: skip
+    print("|---|---|---|" + "---|" * len(codes) + "---|---|---|---|")
     for name in sorted(by_fmt):
         c = by_fmt[name]
-        print(
-            f"| {name} | {c['cases']} | {c['runs']} | " + " | ".join(str(c[k]) for k in codes) + f" | {c['changed']} |"
-        )
+        cells = " | ".join(str(c[k]) for k in codes)
+        print(f"| {name} | {c['cases']} | {c['runs']} | {cells} | {c['changed']} | {c['answered']} | {c['wrong']} "
+              f"| {c['wrong, no warning']} |")  # fmt: skip
     total70 = sum(1 for b in bad if b[3] == 70)
     hangs = sum(1 for b in bad if b[3] == "hang")
     changed = sum(c["changed"] for c in by_fmt.values()) + len(seeds_changed)

@@ -74,16 +74,23 @@ def fuzz_seeds(folder, seconds: float = 8.0) -> dict[str, str]:
 
 
 def commands(bad: Path, kind: str, seeds: Path) -> list[list[str]]:
-    """The commands run on one damaged file ``bad`` (a copy of a seed of ``kind``), clean seeds in ``seeds``."""
+    """The commands run on one damaged file ``bad`` (a copy of a seed of ``kind``), clean seeds in ``seeds``.
+
+    Every seed holds the same sound from time 0, so ``align a.wav BAD -f json`` (always the last command here)
+    has the truth 0."""
     ref = str(seeds / "a.wav")
     if kind == "video":
         return [["align", str(seeds / "v.mp4"), str(bad), "--features", "motion"], ["check", str(bad)],
                 ["align", ref, str(bad), "-f", "json"]]  # fmt: skip
     manifest = bad.with_name(bad.name + ".csv")
     manifest.write_text(f"ref,other\n{ref},{bad}\n")
-    return [["align", ref, str(bad), "-f", "json"], ["align", str(bad), ref], ["warp", ref, str(bad)],
-            ["selftest", str(bad), "--trials", "2", "--methods", "xcorr"],
-            ["batch", str(manifest), "--jobs", "1", "-q"]]  # fmt: skip
+    return [
+        ["align", str(bad), ref],
+        ["warp", ref, str(bad)],
+        ["selftest", str(bad), "--trials", "2", "--methods", "xcorr"],
+        ["batch", str(manifest), "--jobs", "1", "-q"],
+        ["align", ref, str(bad), "-f", "json"],
+    ]
 
 
 def digest(path: str | os.PathLike) -> str:
@@ -91,10 +98,10 @@ def digest(path: str | os.PathLike) -> str:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def run_case(argv: list[str], timeout_s: float = 120.0) -> tuple[int | str, str]:
+def run_case(argv: list[str], timeout_s: float = 120.0) -> tuple[int | str, str, str]:
     """Run one command in this process (typer's CliRunner); ``("hang", ...)`` past ``timeout_s``.
 
-    Returns the exit code (or ``"hang"``) and the last line of stderr.
+    Returns the exit code (or ``"hang"``), the last line of stderr, and stdout.
     """
     from typer.testing import CliRunner
 
@@ -108,11 +115,11 @@ def run_case(argv: list[str], timeout_s: float = 120.0) -> tuple[int | str, str]
     try:
         r = CliRunner().invoke(app, argv)
     except TimeoutError:
-        return "hang", " ".join(argv)
+        return "hang", " ".join(argv), ""
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     if isinstance(r.exception, TimeoutError):
-        return "hang", " ".join(argv)
+        return "hang", " ".join(argv), ""
     err = (r.stderr or "").strip().splitlines()
-    return r.exit_code, err[-1] if err else ""
+    return r.exit_code, err[-1] if err else "", r.stdout

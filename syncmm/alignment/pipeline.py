@@ -378,7 +378,6 @@ def align_many_motion(
     width: int = 160,
     progress: StageFn | None = None,
     keep_curve: bool = False,
-    allow_damaged: bool = False,
 ) -> Iterator[SyncResult | SyncmmError]:
     """Like :func:`align_many`, from the pictures: motion energy in a 4x4 grid of each video, cross-correlated.
 

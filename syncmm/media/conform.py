@@ -33,6 +33,7 @@ import numpy as np
 from ..exceptions import NoStreamError, OutputError, ParameterError
 from ._open import open_container, require_decoder
 from .audio import AudioReader, _timeline_kind
+from .write import UNSIGNALLED_PRIMING
 
 log = logging.getLogger(__name__)
 
@@ -404,15 +405,10 @@ def placed_audio(plan: ApplyPlan, reader: AudioReader) -> Iterator[np.ndarray]:
 class _Encoder:
     """Encode float ``(channels, n)`` blocks into a new audio stream, first sample at ``start_s``."""
 
-    #: Encoder priming (samples) that a container cannot signal: raw ADTS has no edit list, so a decoder plays
-    #: FFmpeg's AAC encoder's 1024 priming samples and the whole track is late by 1024/rate (64 ms at 16 kHz).
-    #: The encoder is fed from that many samples in instead, so that decoded sample k is the placed sample k.
-    UNSIGNALLED_PRIMING = {("adts", "aac"): 1024}
-
     def __init__(self, out, codec: str, rate: int, channels: int, start_s: float, out_format: str = ""):
         import av
 
-        self.skip = self.UNSIGNALLED_PRIMING.get((out_format, codec), 0)
+        self.skip = UNSIGNALLED_PRIMING.get((out_format, codec), 0)  # samples the container cannot mark as priming
         self.layout = "mono" if channels == 1 else "stereo" if channels == 2 else av.AudioLayout(channels).name
         self.s = out.add_stream(codec, rate=rate)
         self.s.layout = self.layout

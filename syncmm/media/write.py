@@ -17,6 +17,12 @@ _DEFAULT_CODEC = {
 }  # fmt: skip
 
 
+#: Encoder priming (output samples) that a container cannot signal: raw ADTS has no edit list, so decoders play
+#: FFmpeg's AAC encoder's 1024 priming samples and the whole track would be late by 1024/rate (64 ms at 16 kHz).
+#: Writers feed the encoder from that many samples in instead, so that decoded sample k is the intended sample k.
+UNSIGNALLED_PRIMING = {("adts", "aac"): 1024}
+
+
 def check_audio_container(path: str | os.PathLike) -> str:
     """The default encoder for an audio file named ``path``.
 
@@ -83,9 +89,15 @@ def write_audio(
         res = av.AudioResampler(format=fmt, layout=layout, rate=out_rate, frame_size=fs)
         tb = fractions.Fraction(1, sr)
         a = 0
+        skip = round(UNSIGNALLED_PRIMING.get((c.format.name, s.codec_context.name), 0) * sr / out_rate)
         for chunk in itertools.chain([first], chunks):
             if chunk.shape[0] != ch:
                 chunk = np.repeat(chunk[:1], ch, axis=0)
+            if skip:
+                cut = min(skip, chunk.shape[1])
+                chunk, skip, a = chunk[:, cut:], skip - cut, a + cut
+                if chunk.shape[1] == 0:
+                    continue
             fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout=layout)
             fr.sample_rate = sr
             fr.time_base = tb
