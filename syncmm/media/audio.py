@@ -181,6 +181,8 @@ class AudioReader:
         last_report = -1.0
         want = (self.native_rate, self.native_channels)  # a frame unlike its stream is damage, not audio
         last_dur = 0.02
+        lead: float | None = None  # time of the packet being decoded
+        first_pkt_t: float | None = None
         sizes: list[int] = []  # recent good packet sizes: constant for CBR codecs
         shift = 0.0  # content lost beyond what the timestamps show (see below), in seconds
 
@@ -212,6 +214,9 @@ class AudioReader:
 
         try:
             for packet in self._c.demux(st):
+                lead = float(packet.pts * packet.time_base) if packet.pts is not None and packet.time_base else None
+                if first_pkt_t is None:
+                    first_pkt_t = lead
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as e:  # a damaged packet: skip it; the gap is filled by timestamps
@@ -246,6 +251,15 @@ class AudioReader:
                         continue
                     if self._first_t is None:
                         self._first_t = fr.time if fr.time is not None else 0.0
+                        # A raw stream starts at 0.  Its start was lost when the first packet comes later (a
+                        # damaged first frame header), or when packets before this frame's failed: anchor at 0
+                        # (keeping the decoder's own start trim, frame time - packet time), so that the gap is
+                        # filled with silence.  (Without errors, a decoder delay may hold back the first frame.)
+                        lost = lead if self.damage.errors else first_pkt_t
+                        if self._kind == "raw" and lost is not None and lost > _GAP_S:
+                            self._first_t -= lost
+                            self.damage.lost_s = lost  # replaces the estimates of the packets that failed
+                            self.damage.missing_start_s = lost
                     first_t = self._first_t
                     if held is not None:
                         # Some codecs (Vorbis) stamp frames with +-10 ms jitter that cancels out on the next

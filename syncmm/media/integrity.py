@@ -29,6 +29,7 @@ class Damage:
     dropped_frames: int = 0  # frames unlike their stream (a damaged header read as another rate or layout)
     lost_s: float = 0.0  # seconds lost to all of it, truncation included
     truncated_s: float = 0.0
+    missing_start_s: float = 0.0  # a raw stream whose first packet is not at 0
     decoded_s: float = 0.0
 
     def finish(self, decoded_s: float, t0: float) -> None:
@@ -47,6 +48,8 @@ class Damage:
             parts.append(f"{self.errors} undecodable packet{'s' if self.errors > 1 else ''}")
         if self.dropped_frames:
             parts.append(f"{self.dropped_frames} frame{'s' if self.dropped_frames > 1 else ''} unlike the stream")
+        if self.missing_start_s:
+            parts.append(f"the first {self.missing_start_s:.3f} s missing")
         if self.truncated_s:
             parts.append(f"truncated: {self.decoded_s:.1f} s decoded of the {self.declared_s:.1f} s the file declares")
         if not parts:

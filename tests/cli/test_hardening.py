@@ -345,3 +345,17 @@ def test_export_names_what_it_leaves_out(media, tmp_path):
     r = run("export", rep, "--to", "otio", "-o", tmp_path / "t.otio", "-f", "json")
     assert r.exit_code == 0 and "other.wav: left out of the timeline" in r.stderr
     assert [d["path"] for d in json.loads(r.stdout)["left_out"]] == [str(tmp_path / "other.wav")]
+
+
+def test_lost_start_of_a_raw_stream_keeps_the_timeline(media, tmp_path):
+    """A FLAC whose first frame header is damaged: the first frame is lost.  It is damage (72 ms of 10 s: a
+    warning) and is filled with silence, so that everything after stays in place (before: 72 ms off, silently)."""
+    data = bytearray((media / "oth.flac").read_bytes())
+    first = data.index(b"\xff\xf8", 42)  # the first frame's sync code, after the STREAMINFO block
+    data[first : first + 2] = b"\x00\x00"
+    bad = tmp_path / "lost_start.flac"
+    bad.write_bytes(bytes(data))
+    r = run("align", media / "ref.wav", bad, "-f", "json")
+    d = json.loads(r.stdout)
+    assert r.exit_code == 0 and abs(d["offset_s"] - OFFSET) < 1e-3, r.output
+    assert any("first 0.072 s missing" in w for w in d["warnings"])
