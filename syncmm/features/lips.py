@@ -1,199 +1,242 @@
-"""Face and mouth from the picture: MediaPipe's face detector and 468-point face mesh, run by LiteRT when
-``ai-edge-litert`` is installed (the ``litert`` extra) and by OpenCV DNN otherwise.
+"""Mouths in a picture: faces tracked with the 468-point mesh (:mod:`syncmm.features.face`), lip contours with
+head pose, scale and position removed, and the mouth region's appearance.
 
-The two vendored models (``syncmm/models/``, Apache-2.0) run on NumPy images; nothing here reads files other
-than the models.  The detector runs on the first frame and whenever the face is lost; otherwise the
-landmark model's region is taken from the previous frame's landmarks (tracking).  Per frame: the inner-lip
-opening normalised by the eye-corner distance, the mouth region's motion, and whether a face is present
-(frames without a face are gaps, NaN, not zeros).
+The detector runs on the first frame, whenever no face is tracked, and every ``redetect_s`` seconds (new
+faces start tracks; a tracked face that no detection confirms twice in a row is dropped, so that the mesh
+cannot drift onto the background).  Otherwise the mesh region comes from the previous frame's landmarks.
+Frames without a face are gaps (NaN), not zeros.  Nothing here reads files other than the models.
 """
 
 from __future__ import annotations
 
-import functools
-import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import ParameterError
+from .face import _cv2, detect_faces, face_landmarks, iou
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
-DETECTOR = MODELS / "face_detection_short_range.tflite"
-LANDMARKS = MODELS / "face_landmark.tflite"
-UPPER_LIP, LOWER_LIP, MOUTH_LEFT, MOUTH_RIGHT = 13, 14, 78, 308  # inner-lip landmarks
-EYE_RIGHT, EYE_LEFT = 33, 263  # outer eye corners: the face's scale
-MIN_SCORE = 0.5
-
-
-def _cv2():
-    try:
-        import cv2
-    except ImportError as e:  # pragma: no cover - a dependency
-        raise ParameterError("face features need OpenCV (pip install opencv-python-headless)") from e
-    return cv2
-
-
-def backend() -> str:
-    """``"litert"`` when ai-edge-litert is installed (the ``litert`` extra), else ``"opencv"``; the environment
-    variable ``SYNCMM_FACE_BACKEND`` forces one."""
-    forced = os.environ.get("SYNCMM_FACE_BACKEND")
-    if forced in ("opencv", "litert"):
-        return forced
-    try:
-        import ai_edge_litert.interpreter  # noqa: F401
-    except ImportError:
-        return "opencv"
-    return "litert"
-
-
-@functools.lru_cache(maxsize=2)
-def _nets(kind: str):
-    """Two callables on NHWC float32 batches of one: detector -> (scores (896,), boxes (896, 16)),
-    landmarks -> (presence logit, points (1404,))."""
-    if kind == "litert":
-        from ai_edge_litert.interpreter import Interpreter
-
-        def runner(path, outs):
-            it = Interpreter(model_path=str(path), num_threads=1)
-            it.allocate_tensors()
-            inp = it.get_input_details()[0]["index"]
-            idx = {d["name"]: d["index"] for d in it.get_output_details()}
-
-            def run(x):
-                it.set_tensor(inp, x)
-                it.invoke()
-                return [it.get_tensor(idx[o]).copy() for o in outs]
-
-            return run
-
-        det = runner(DETECTOR, ["classificators", "regressors"])
-        lm = runner(LANDMARKS, ["conv2d_31", "conv2d_21"])
-    else:
-        cv2 = _cv2()
-        kw = {"engine": cv2.dnn.ENGINE_CLASSIC} if hasattr(cv2.dnn, "ENGINE_CLASSIC") else {}
-        nd, nl = cv2.dnn.readNetFromTFLite(str(DETECTOR), **kw), cv2.dnn.readNetFromTFLite(str(LANDMARKS), **kw)
-
-        def make(net, outs):
-            def run(x):
-                net.setInput(x.transpose(0, 3, 1, 2))  # OpenCV DNN takes NCHW
-                return net.forward(outs)
-
-            return run
-
-        det, lm = make(nd, ["classificators", "regressors"]), make(nl, ["conv2d_31", "conv2d_21"])
-
-    def detector(x):
-        scores, boxes = det(x)
-        return scores.reshape(-1), boxes.reshape(-1, 16)
-
-    def landmarks(x):
-        presence, pts = lm(x)
-        return float(np.ravel(presence)[0]), np.ravel(pts)
-
-    return detector, landmarks
-
-
-@functools.lru_cache(maxsize=1)
-def _anchors() -> np.ndarray:
-    """SSD anchor centres of the short-range detector (128x128 input): 16x16x2 at stride 8, 8x8x6 at 16."""
-    out = []
-    for stride, per in ((8, 2), (16, 6)):
-        g = 128 // stride
-        for y in range(g):
-            for x in range(g):
-                out += [((x + 0.5) / g, (y + 0.5) / g)] * per
-    return np.array(out)
-
-
-def detect_face(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """The most confident face in an RGB image: its box ``(cx, cy, w, h)`` in pixels and its score, or None."""
-    cv2 = _cv2()
-    h, w = rgb.shape[:2]
-    side = max(h, w)
-    pad = np.zeros((side, side, 3), np.uint8)
-    oy, ox = (side - h) // 2, (side - w) // 2
-    pad[oy : oy + h, ox : ox + w] = rgb
-    x = cv2.resize(pad, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
-    det, _ = _nets(backend())
-    scores, boxes = det(x[None])
-    s = 1.0 / (1.0 + np.exp(-np.clip(scores.astype(np.float64), -80, 80)))
-    k = int(np.argmax(s))
-    if s[k] < MIN_SCORE:
-        return None
-    a = _anchors()[k]
-    r = boxes[k]
-    cx, cy = (r[0] / 128 + a[0]) * side - ox, (r[1] / 128 + a[1]) * side - oy
-    return np.array([cx, cy, r[2] / 128 * side, r[3] / 128 * side]), float(s[k])
-
-
-def face_landmarks(rgb: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, float]:
-    """468 landmarks (x, y, z in pixels) in the square region around ``box`` (cx, cy, w, h) scaled by 1.5,
-    and the model's face-presence score."""
-    cv2 = _cv2()
-    cx, cy, bw, bh = box
-    side = 1.5 * max(bw, bh)
-    s = 192.0 / side
-    M = np.array([[s, 0, 96 - s * cx], [0, s, 96 - s * cy]], np.float32)
-    crop = cv2.warpAffine(rgb, M, (192, 192), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    _, lm = _nets(backend())
-    presence, pts = lm((crop.astype(np.float32) / 255.0)[None])
-    p = pts.reshape(468, 3).astype(np.float64)
-    p[:, 0] = (p[:, 0] - M[0, 2]) / s
-    p[:, 1] = (p[:, 1] - M[1, 2]) / s
-    p[:, 2] /= s
-    return p, float(1.0 / (1.0 + np.exp(-np.clip(presence, -80, 80))))
+#: Outer and inner lip contours of the face mesh (20 points each, clockwise from the left corner).
+OUTER_LIP = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+INNER_LIP = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
+#: Points that do not move with speech (eye corners, nose bridge and tip, forehead, temples): the head's pose.
+STABLE = (33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 10, 151, 9, 8, 234, 454, 127, 356)
+LIPS = OUTER_LIP + INNER_LIP
+_UPPER, _LOWER = 40 - 5, 20 + 5  # inner 13 and 14 in LIPS order
+_LEFT, _RIGHT = 20, 30  # inner corners 78 and 308
+PATCH = (8, 16)  # mouth appearance: rows, columns
+#: The columns of :func:`mouth_features` (defaults).
+MOUTH_COLUMNS = ("shape1", "shape2", "shape3", "shape4", "shape5", "opening", "width", "area",
+                 "look1", "look2", "look3", "look_change")  # fmt: skip
+OPENING = MOUTH_COLUMNS.index("opening")
 
 
 @dataclass(frozen=True, eq=False)
-class MouthTrack:
-    """Per frame: time, mouth opening (inner-lip distance / eye-corner distance), mouth-region motion and
-    face presence; NaN where no face was found."""
+class FaceTrack:
+    """One face over the whole video (NaN / False where it is not seen).
+
+    Attributes
+    ----------
+    times : np.ndarray
+        (n,) every frame's time in seconds.
+    present : np.ndarray
+        (n,) bool: the face was found in that frame.
+    lips : np.ndarray
+        (n, 40, 3) float32: outer then inner lip contour in the face's own frame (a 3-D similarity fit of the
+        stable points to the track's first frame removes head pose, scale and position; unit = the RMS
+        spread of the stable points).
+    mouth : np.ndarray
+        (n, 8, 16) float32: the mouth region in grey, normalised to zero mean and unit spread.
+    boxes : np.ndarray
+        (n, 4) face box ``(cx, cy, w, h)`` in pixels of the analysed frames.
+    """
 
     times: np.ndarray
-    opening: np.ndarray
-    motion: np.ndarray
-    face: np.ndarray
+    present: np.ndarray
+    lips: np.ndarray
+    mouth: np.ndarray
+    boxes: np.ndarray
+
+    @property
+    def opening(self) -> np.ndarray:
+        """Inner-lip distance (landmarks 13 to 14) per frame."""
+        return np.linalg.norm(self.lips[:, _UPPER, :2] - self.lips[:, _LOWER, :2], axis=1)
+
+    @property
+    def seconds(self) -> float:
+        """Time with the face present."""
+        dt = np.diff(self.times, append=self.times[-1] + (np.median(np.diff(self.times)) if len(self.times) > 1 else 0))
+        return float(dt[self.present].sum())
+
+    def box(self) -> tuple[float, float, float, float]:
+        """The median face box ``(cx, cy, w, h)`` while present."""
+        return tuple(float(v) for v in np.nanmedian(self.boxes[self.present], axis=0))  # type: ignore[return-value]
 
 
-def track_mouth(frames, min_presence: float = 0.5) -> MouthTrack:
-    """Run detection + tracked landmarks over ``(time_s, rgb uint8 (h, w, 3))`` frames (an iterable)."""
+def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Scale, rotation, and the two centroids of the least-squares similarity ``src -> dst`` (Umeyama)."""
+    ms, md = src.mean(0), dst.mean(0)
+    a, b = src - ms, dst - md
+    u, sv, vt = np.linalg.svd(b.T @ a)
+    d = np.ones(len(sv))
+    d[-1] = np.sign(np.linalg.det(u @ vt)) or 1.0
+    rot = u @ np.diag(d) @ vt
+    scale = float((sv * d).sum() / max((a**2).sum(), 1e-12))
+    return scale, rot, ms, md
+
+
+class _Track:
+    def __init__(self, first: int, box: np.ndarray):
+        self.first, self.box, self.misses = first, box, 0
+        self.ref: np.ndarray | None = None
+        self.rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def add(self, i: int, pts: np.ndarray, grey: np.ndarray) -> None:
+        cv2 = _cv2()
+        st = pts[list(STABLE)]
+        if self.ref is None:
+            c = st - st.mean(0)
+            self.ref = c / np.sqrt((c**2).sum(1).mean())
+        s, rot, ms, md = _similarity(st, self.ref)
+        lips = (s * (pts[list(LIPS)] - ms) @ rot.T + md).astype(np.float32)
+        # the mouth region, upright and normalised in size (mouth corners level, eye distance as the scale)
+        left, right = pts[61, :2], pts[291, :2]
+        c = (left + right) / 2
+        ang = np.arctan2(right[1] - left[1], right[0] - left[0])
+        eye = float(np.linalg.norm(pts[33, :2] - pts[263, :2])) or 1.0
+        k = PATCH[1] / (1.2 * eye)
+        ca, sa = np.cos(ang) * k, np.sin(ang) * k
+        M = np.array([[ca, sa, PATCH[1] / 2 - ca * c[0] - sa * c[1]],
+                      [-sa, ca, PATCH[0] / 2 + sa * c[0] - ca * c[1]]], np.float32)  # fmt: skip
+        patch = cv2.warpAffine(grey, M, (PATCH[1], PATCH[0]), flags=cv2.INTER_AREA).astype(np.float32)
+        patch = (patch - patch.mean()) / (patch.std() + 1.0)
+        lo, hi = pts[:, :2].min(0), pts[:, :2].max(0)
+        self.box = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, hi[0] - lo[0], hi[1] - lo[1]])
+        self.rows[i] = (lips, patch, self.box)
+
+    def finish(self, times: np.ndarray) -> FaceTrack:
+        n = len(times)
+        present = np.zeros(n, bool)
+        lips = np.full((n, len(LIPS), 3), np.nan, np.float32)
+        mouth = np.full((n, *PATCH), np.nan, np.float32)
+        boxes = np.full((n, 4), np.nan)
+        for i, (lp, pa, bx) in self.rows.items():
+            present[i], lips[i], mouth[i], boxes[i] = True, lp, pa, bx
+        return FaceTrack(times, present, lips, mouth, boxes)
+
+
+def track_faces(
+    frames: Iterable[tuple[float, np.ndarray]],
+    *,
+    max_faces: int = 3,
+    redetect_s: float = 1.0,
+    min_presence: float = 0.5,
+) -> list[FaceTrack]:
+    """Detect and track up to ``max_faces`` faces over ``(time_s, rgb uint8 (h, w, 3))`` frames.
+
+    Returns the tracks with at least one frame, longest first.  A face lost and found again at about the same
+    place continues its track.
+    """
     cv2 = _cv2()
-    times, opening, motion, face = [], [], [], []
-    box = None
-    prev_patch = None
-    for t, rgb in frames:
-        pts = None
-        if box is not None:
+    times: list[float] = []
+    active: list[_Track] = []
+    ended: list[_Track] = []
+    last_det = -np.inf
+    for i, (t, rgb) in enumerate(frames):
+        times.append(t)
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        for tr in list(active):
+            pts, pres = face_landmarks(rgb, tr.box)
+            if pres < min_presence:
+                active.remove(tr)
+                ended.append(tr)
+            else:
+                tr.add(i, pts, grey)
+        if active and t - last_det < redetect_s:
+            continue
+        last_det = t
+        found = detect_faces(rgb, max_faces)
+        matched = set()
+        for box, _ in found:
+            hit = [tr for tr in active if iou(box, tr.box) > 0.3]
+            if hit:
+                matched.update(id(h) for h in hit)
+                continue
+            if len(active) >= max_faces:
+                continue
             pts, pres = face_landmarks(rgb, box)
             if pres < min_presence:
-                pts, box = None, None
-        if pts is None:
-            d = detect_face(rgb)
-            if d is not None:
-                pts, pres = face_landmarks(rgb, d[0])
-                if pres < min_presence:
-                    pts = None
-        times.append(t)
-        if pts is None:
-            opening.append(np.nan)
-            motion.append(np.nan)
-            face.append(False)
-            prev_patch = None
-            continue
-        lo, hi = pts[:, :2].min(0), pts[:, :2].max(0)
-        box = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, hi[0] - lo[0], hi[1] - lo[1]])
-        scale = float(np.linalg.norm(pts[EYE_RIGHT, :2] - pts[EYE_LEFT, :2])) or 1.0
-        opening.append(float(np.linalg.norm(pts[UPPER_LIP, :2] - pts[LOWER_LIP, :2])) / scale)
-        # the mouth region, normalised in size: its frame difference is the mouth's motion
-        c = (pts[MOUTH_LEFT, :2] + pts[MOUTH_RIGHT, :2]) / 2
-        half = 0.6 * scale
-        M = np.array([[32 / (2 * half), 0, 16 - 32 / (2 * half) * c[0]],
-                      [0, 16 / half, 8 - 16 / half * c[1]]], np.float32)  # fmt: skip
-        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        patch = cv2.warpAffine(grey, M, (32, 16)).astype(np.float32)
-        motion.append(float(np.abs(patch - prev_patch).mean()) if prev_patch is not None else np.nan)
-        prev_patch = patch
-        face.append(True)
-    return MouthTrack(np.asarray(times), np.asarray(opening), np.asarray(motion), np.asarray(face))
+                continue
+            tr = _Track(i, box)
+            tr.add(i, pts, grey)
+            active.append(tr)
+            matched.add(id(tr))
+        for tr in list(active):  # a face no detection confirms twice in a row has drifted: drop it
+            if found and id(tr) not in matched:
+                tr.misses += 1
+                if tr.misses >= 2:
+                    active.remove(tr)
+                    ended.append(tr)
+            else:
+                tr.misses = 0
+    tracks = _merge([tr for tr in ended + active if tr.rows])
+    t_arr = np.asarray(times, np.float64)
+    out = [tr.finish(t_arr) for tr in tracks]
+    return sorted(out, key=lambda f: -int(f.present.sum()))
+
+
+def _merge(tracks: list[_Track]) -> list[_Track]:
+    """Join a track that starts after another ended at about the same place (a face lost for a while)."""
+    tracks = sorted(tracks, key=lambda tr: min(tr.rows))
+    out: list[_Track] = []
+    for tr in tracks:
+        first_box = tr.rows[min(tr.rows)][2]
+        for prev in out:
+            if max(prev.rows) < min(tr.rows) and iou(prev.rows[max(prev.rows)][2], first_box) > 0.3:
+                # re-express the lips in the earlier track's frame through the two stable-point references
+                sc, rot, ms, md = _similarity(tr.ref, prev.ref)  # type: ignore[arg-type]
+                for i, (lp, pa, bx) in tr.rows.items():
+                    prev.rows[i] = ((sc * (lp - ms) @ rot.T + md).astype(np.float32), pa, bx)
+                break
+        else:
+            out.append(tr)
+    return out
+
+
+def mouth_features(track: FaceTrack, n_shape: int = 5, n_look: int = 3) -> np.ndarray:
+    """Per-frame mouth features of one track, NaN rows where the face is absent.
+
+    Columns: the first ``n_shape`` principal components of the lip contours (x, y), inner opening, inner
+    width, outer area, the first ``n_look`` principal components of the mouth appearance and the appearance's
+    frame-to-frame change.  Components are fitted on this track's own frames (unsupervised).
+    """
+    p = track.present
+    n = len(p)
+    out = np.full((n, n_shape + 3 + n_look + 1), np.nan)
+    if p.sum() < 3:
+        return out
+    lips = track.lips[p].astype(np.float64)
+    xy = lips[:, :, :2].reshape(len(lips), -1)
+    out[p, :n_shape] = _pca(xy, n_shape)
+    out[p, n_shape] = np.linalg.norm(lips[:, _UPPER, :2] - lips[:, _LOWER, :2], axis=1)
+    out[p, n_shape + 1] = np.linalg.norm(lips[:, _LEFT, :2] - lips[:, _RIGHT, :2], axis=1)
+    ox, oy = lips[:, :20, 0], lips[:, :20, 1]
+    out[p, n_shape + 2] = 0.5 * np.abs((ox * np.roll(oy, -1, 1) - np.roll(ox, -1, 1) * oy).sum(1))
+    look = track.mouth[p].reshape(int(p.sum()), -1).astype(np.float64)
+    out[p, n_shape + 3 : n_shape + 3 + n_look] = _pca(look, n_look)
+    d = np.full(int(p.sum()), np.nan)
+    idx = np.flatnonzero(p)
+    consecutive = np.diff(idx) == 1
+    d[1:][consecutive] = np.abs(np.diff(look, axis=0)).mean(1)[consecutive]
+    out[p, -1] = d
+    return out
+
+
+def _pca(x: np.ndarray, k: int) -> np.ndarray:
+    """Scores on the first ``k`` principal components (zero-padded when there are fewer)."""
+    c = x - x.mean(0)
+    _, _, vt = np.linalg.svd(c, full_matrices=False)
+    s = c @ vt[:k].T
+    if s.shape[1] < k:
+        s = np.hstack([s, np.zeros((len(s), k - s.shape[1]))])
+    return s

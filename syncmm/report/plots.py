@@ -166,60 +166,59 @@ def _drift_panel(c, drift) -> None:
 def plot_check(
     path: str | os.PathLike, est, *, name: str, inputs: Sequence[str | os.PathLike] = (), overwrite: bool = False
 ) -> None:
-    """Mouth opening and speech envelope over time, the audio moved by the found offset, and the correlation
-    against the lag.
+    """The mouth's and the sound's canonical variates over time (the sound moved by the found offset), the
+    cross-validated correlation against the lag, and the per-window offsets of a long file.
 
     Parameters
     ----------
     path : str or PathLike
-        PNG to write.
+        PNG, SVG or PDF to write.
     est : LipSyncEstimate
-        With its evidence (``times``, ``mouth``, ``env_times``, ``env``).
+        With its evidence (``times``, ``mouth``, ``env``) and ``segments``.
     name : str
         The file's name for the title.
     """
-    from ..alignment.lipsync import MIN_CONFIDENCE
     from .check import words
 
-    fig, ax = _figure(7.0, 2)
-    if est.confidence >= MIN_CONFIDENCE:
+    rows = 3 if est.segments else 2
+    fig, ax = _figure(3.5 * rows, rows)
+    if est.decided:
         head = f"{words(est.offset_s)} (offset {est.offset_s * 1e3:+.0f} ms, picture - audio)"
     else:
-        head = f"undecidable: best peak {est.offset_s * 1e3:+.0f} ms is not prominent"
-    fig.suptitle(f"{os.path.basename(name)}: {head}; {_conf_words(est.confidence)}", fontsize=11)
+        head = f"undecidable: best peak {est.offset_s * 1e3:+.0f} ms"
+    fig.suptitle(f"{os.path.basename(name)}: {head}; confidence {est.confidence:.3f} "
+                 f"({est.confidence_words.split(':')[0]})", fontsize=11)  # fmt: skip
     a = ax[0]
     if est.times is not None and est.env is not None:
-        t, m = np.asarray(est.times), np.asarray(est.mouth)
-        et, ev = np.asarray(est.env_times) + est.raw_offset_s, np.asarray(est.env)
-        lo, hi = _busiest(et, ev, 12.0)
-        sel, esel = (t >= lo) & (t <= hi), (et >= lo) & (et <= hi)
-
-        def z(v):
-            f = np.isfinite(v)
-            return (v - np.nanmean(v[f])) / (np.nanstd(v[f]) + 1e-12) if f.any() else v
-
-        a.plot(
-            et[esel], z(ev[esel]), color=_OTH_C, lw=1, label=f"speech envelope, moved {est.raw_offset_s * 1e3:+.0f} ms"
-        )
-        a.plot(t[sel], z(m[sel]), color=_REF_C, lw=1.2, label="mouth opening (gaps: no face)")
+        t, m, v = np.asarray(est.times), np.asarray(est.mouth), np.asarray(est.env)
+        lo, hi = _busiest(t, np.nan_to_num(np.abs(m)), 12.0)
+        sel = (t >= lo) & (t <= hi)
+        a.plot(t[sel], v[sel], color=_OTH_C, lw=1, label=f"sound, moved {est.raw_offset_s * 1e3:+.0f} ms")
+        a.plot(t[sel], m[sel], color=_REF_C, lw=1.2, label="mouth (gaps: no face)")
         a.set_xlim(lo, hi)
-    _finish(
-        a, "time in the picture (s)", "z-score", "Mouth and sound at the found offset (the 12 s with the most speech)"
-    )
+    title = "Mouth and sound on their first canonical pair at the found offset (the busiest 12 s)"
+    _finish(a, "time in the picture (s)", "canonical variate (z)", title)
     b = ax[1]
     off_ms = -np.asarray(est.lags_s) * 1e3  # raw picture - audio for each lag
-    b.plot(off_ms, est.curve, color=_REF_C, lw=1, label="mouth x speech correlation")
-    b.axvline(est.raw_offset_s * 1e3, color=_PEAK_C, lw=1.5, label=f"peak {est.raw_offset_s * 1e3:+.0f} ms")
+    b.plot(off_ms, est.curve, color=_REF_C, lw=1, label="cross-validated correlation")
+    b.axvline(est.raw_offset_s * 1e3, color=_PEAK_C, lw=1.5, label=f"found {est.raw_offset_s * 1e3:+.0f} ms")
     if est.runner_up_offset_s is not None:
         b.axvline(est.runner_up_offset_s * 1e3, color=_ALT_C, ls="--", lw=1,
                   label=f"runner-up {est.runner_up_offset_s * 1e3:+.0f} ms")  # fmt: skip
     b.axvline(0, color=_GREY, ls=":", lw=1)
-    _finish(
-        b,
-        "picture - audio, before the bias correction (ms)",
-        "correlation",
-        f"Correlation against lag (reported offset = peak - bias {est.bias_s * 1e3:+.0f} ms)",
-    )
+    how = (f"the sync steps at {est.step_s:.1f} s: the reported offset is the longest run of windows, below"
+           if est.step_s is not None else f"reported offset = peak - bias {est.bias_s * 1e3:+.0f} ms")  # fmt: skip
+    _finish(b, "picture - audio, before the bias correction (ms)", "correlation", f"Correlation against lag ({how})")
+    if est.segments:
+        c = ax[2]
+        for g in est.segments:
+            y = np.nan if g.offset_s is None else g.offset_s * 1e3
+            c.plot([g.start_s, g.end_s], [y, y], color=_REF_C if g.offset_s is not None else _GREY, lw=3)
+        c.plot([], [], color=_REF_C, lw=3, label="window offset (undecided windows left out)")
+        c.axhline(est.offset_s * 1e3, color=_PEAK_C, lw=1, ls="--", label=f"whole file {est.offset_s * 1e3:+.0f} ms")
+        if est.step_s is not None:
+            c.axvline(est.step_s, color=_ALT_C, lw=1.5, label=f"sync step at {est.step_s:.1f} s")
+        _finish(c, "time in the picture (s)", "offset (ms)", "Per-window offsets")
     _save(fig, path, inputs, overwrite)
 
 

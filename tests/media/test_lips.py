@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from syncmm.cli import app
-from syncmm.features.lips import DETECTOR, LANDMARKS, detect_face, face_landmarks
+from syncmm.features.face import DETECTOR, LANDMARKS, detect_face, face_landmarks
 from syncmm.media.write import write_test_video
 
 runner = CliRunner()
