@@ -201,16 +201,16 @@ def _relax_malloc() -> None:
 def run_job(job: Job) -> dict[str, Any]:
     """Align one pair in this process; never raises for the pair's own problems: the status says."""
     prepare_worker()
-    from .alignment.pipeline import align
     from .cli._exit import exit_code_for
     from .exceptions import SyncmmError
+    from .jobs.align import align
     from .report import error_entry, result_to_dict
     from .report.schema import tolerance_check
 
     opts = {_ALIGN_KW.get(k, k): v for k, v in job.options.items()}
     try:
         if opts.pop("features", "audio") == "motion":
-            from .alignment.pipeline import align_many_motion
+            from .jobs.align import align_many_motion
 
             for k in ("sr", "fine_window", "method", "drift", "allow_damaged"):
                 opts.pop(k, None)

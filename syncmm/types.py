@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -213,3 +214,16 @@ class DriftEstimate:
         """The local offset ``t_REF - t_OTHER`` at REF time ``ref_time_s``."""
         d = self.drift_ppm * 1e-6
         return ref_time_s - (ref_time_s - self.offset_s) * (1 + d)
+
+
+@runtime_checkable
+class SampleSource(Protocol):
+    """Mono samples the estimators read by slicing: a NumPy array, or a decoded file whose samples stay in a
+    worker process (:class:`syncmm.media.pool.DecodedAudio`; reading it can raise DecodeError).
+
+    Slicing rather than a ``read(a, b)`` method, so that a plain ``np.ndarray`` is a SampleSource as it is.
+    """
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, sl: slice, /) -> np.ndarray: ...

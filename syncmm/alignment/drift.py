@@ -14,8 +14,9 @@ import dataclasses
 import numpy as np
 
 from ..exceptions import AlignmentError, ParameterError, SyncmmError
-from ..types import Discontinuity, DriftEstimate, OffsetEstimate, Segment
-from .xcorr import Prepared, coarse_peak, estimate_offset, fine_peak, prepare
+from ..types import Discontinuity, DriftEstimate, OffsetEstimate, SampleSource, Segment
+from .peaks import coarse_peak, fine_peak
+from .xcorr import Prepared, estimate_offset, prepare
 
 #: Drift is measured by default when the overlap is at least this long (seconds).
 DRIFT_MIN_OVERLAP_S = 60.0
@@ -150,7 +151,9 @@ def _coarse_window(Fx, Fy, k0: int, Wf: int, ell: float, R: int) -> tuple[float,
     return a + cp.lag - k0, cp.confidence
 
 
-def _fine_compensated(x, y, jc: float, lag: float, W: int, margin: int, d: float) -> tuple[float, float] | None:
+def _fine_compensated(
+    x: SampleSource, y: SampleSource, jc: float, lag: float, W: int, margin: int, d: float
+) -> tuple[float, float] | None:
     """Fine lag at OTHER sample ``jc`` after resampling OTHER's window onto REF's clock (drift ``d``).
 
     Linear interpolation is enough here: over 3 s the resampling moves samples by at most a few
@@ -203,7 +206,7 @@ def _runs(t: np.ndarray, o: np.ndarray, jump_s: float) -> list[np.ndarray]:
     return np.split(np.arange(len(t)), cuts)
 
 
-def _changepoints_wave(x, y, sr, line_a, line_b, t_lo, t_hi, t0_x, t0_y, frame_s=0.01):
+def _changepoints_wave(x: SampleSource, y: SampleSource, sr, line_a, line_b, t_lo, t_hi, t0_x, t0_y, frame_s=0.01):
     """REF times where OTHER stops matching under offset line A and starts matching under line B.
 
     Each line ``(a, b)`` gives the local offset ``a + b t``; OTHER is resampled onto REF's samples under
@@ -380,8 +383,8 @@ def estimate_drift(
 
 
 def offset_and_drift(
-    x,
-    y,
+    x: SampleSource,
+    y: SampleSource,
     sr: int,
     *,
     t0_x: float = 0.0,

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from .peaks import parabolic
+
 RATE = 100.0  # analysis grid, frames/s
 BAND = (1.0, 8.0)  # syllable rate, Hz
 RIDGE = 4.0  # ridge added to the (unit-variance) covariances; chosen by leave-one-clip-out (README)
@@ -67,12 +69,7 @@ def calibrated(z: float, agree: bool, method: str = "cca", face_s: float = 10.0)
 def peak(curve: np.ndarray, K: int) -> tuple[int, float]:
     """The highest point of a curve over lags -K..K: its index and the lag in seconds (parabolic sub-frame)."""
     k = int(np.argmax(curve))
-    frac = 0.0
-    if 0 < k < len(curve) - 1:
-        y0, y1, y2 = curve[k - 1], curve[k], curve[k + 1]
-        den = y0 - 2 * y1 + y2
-        frac = 0.5 * (y0 - y2) / den if den < 0 else 0.0
-    return k, (k - K + frac) / RATE  # audio event at t + lag: audio late by lag
+    return k, (parabolic(curve, k) - K) / RATE  # audio event at t + lag: audio late by lag
 
 
 def decide(curve: np.ndarray, partner: np.ndarray, face_s: float, K: int, method: str):

@@ -148,8 +148,8 @@ def align_cmd(
         plot_format(plot)
         plot = gate.claim(plot, "--plot")
 
-    from ..alignment.pipeline import align_many, align_many_motion
     from ..exceptions import SyncmmError
+    from ..jobs.align import align_many, align_many_motion
     from ..report import error_entry, render, result_to_dict, write_atomic
     from ..report.schema import tolerance_check
     from ._apply import run_apply
@@ -235,7 +235,7 @@ def align_cmd(
 
 def _timeline(ref: Path, others: list[Path], fmt: str, output: Path | None, overwrite: bool, quiet: bool,
               **options) -> None:  # fmt: skip
-    from ..alignment.pipeline import align_timeline
+    from ..jobs.align import align_timeline
     from ..report import write_atomic
     from ..report.timeline import render_timeline, timeline_report
 

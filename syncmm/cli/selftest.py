@@ -85,7 +85,7 @@ def selftest_cmd(
         sig = load_audio(file, sr, stream=stream) if any(m != "motion" for m in names) else None
         motion = None
         if "motion" in names:
-            from ..alignment.pipeline import video_motion
+            from ..jobs.align import video_motion
 
             motion = video_motion(file, progress=progress)
         y = None if sig is None else sig.y
