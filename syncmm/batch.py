@@ -201,7 +201,6 @@ def _relax_malloc() -> None:
 def run_job(job: Job) -> dict[str, Any]:
     """Align one pair in this process; never raises for the pair's own problems: the status says."""
     prepare_worker()
-    from .cli._exit import exit_code_for
     from .exceptions import SyncmmError
     from .jobs.align import align
     from .report import error_entry, result_to_dict
@@ -220,7 +219,7 @@ def run_job(job: Job) -> dict[str, Any]:
         else:
             res = align(job.ref, job.other, parallel=False, **opts)
     except SyncmmError as e:
-        d = error_entry(job.ref, job.other, exit_code_for(e), str(e))
+        d = error_entry(job.ref, job.other, e.exit_code, str(e))
     else:
         checks = {}
         if job.tolerance_s is not None:

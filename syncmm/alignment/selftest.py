@@ -63,6 +63,11 @@ class MethodSummary:
     p95_abs_error_s: float | None
     median_confidence: float | None
 
+    @property
+    def features(self) -> str:
+        """What the method aligns on, in words."""
+        return METHODS[self.method]
+
 
 @dataclass(frozen=True)
 class SelftestResult:

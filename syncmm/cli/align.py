@@ -123,7 +123,7 @@ def align_cmd(
         raise typer.BadParameter("needs --apply OUT", param_hint="--dry-run/--verify/--mode/--audio-codec")
     if apply is not None and len(others) != 1:
         raise typer.BadParameter("takes exactly one OTHER", param_hint="--apply")
-    from ..report.output import OutputGate
+    from ..outputs import OutputGate
 
     gate = OutputGate([ref, *others], overwrite)
     out_path = gate.claim(output, "--output", stdout_ok=True) if output is not None else None

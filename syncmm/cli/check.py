@@ -64,8 +64,8 @@ def check_cmd(
         raise typer.BadParameter("use 50ms..5s", param_hint="--max-offset")
     if method not in ("cca", "opening"):
         raise typer.BadParameter("use cca or opening", param_hint="--method")
+    from ..outputs import OutputGate
     from ..report import writers
-    from ..report.output import OutputGate
 
     gate = OutputGate([video], overwrite)
     junit_path = gate.claim(junit_xml, "--junit-xml", stdout_ok=True) if junit_xml is not None else None
