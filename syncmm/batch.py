@@ -361,20 +361,17 @@ def _stop_pool(ex) -> None:
 
 def junit(reports: list[dict[str, Any]]) -> str:
     """One ``<testcase>`` per job: ``<failure>`` out of tolerance, ``<error>`` when it could not be aligned."""
-    from xml.sax.saxutils import escape, quoteattr
+    from .report.junit import junit_xml
+    from .types import Check
 
-    cases, fails, errs = [], 0, 0
+    checks = []
     for d in sorted(reports, key=lambda d: d["id"]):
-        body = ""
+        name = f"{d['id']}: {d['other']['path']}"
         if d.get("status") == "check_failed":
-            fails += 1
             detail = (d.get("checks") or {}).get("tolerance", {}).get("detail", "")
-            body = f"<failure message={quoteattr('offset out of tolerance')}>{escape(detail)}</failure>"
+            checks.append(Check(name, False, "offset out of tolerance", detail))
         elif d.get("status") not in ("ok",):
-            errs += 1
-            body = f"<error message={quoteattr(str(d.get('error', '')))}/>"
-        name = quoteattr(f"{d['id']}: {d['other']['path']}")
-        cases.append(f'  <testcase classname="syncmm.batch" name={name}>{body}</testcase>')
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuite name="syncmm batch" tests="{len(reports)}" failures="{fails}" errors="{errs}">\n'
-            + "\n".join(cases) + "\n</testsuite>\n")  # fmt: skip
+            checks.append(Check(name, None, str(d.get("error", ""))))
+        else:
+            checks.append(Check(name, True))
+    return junit_xml("syncmm batch", "syncmm.batch", checks)

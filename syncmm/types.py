@@ -301,3 +301,14 @@ class WarpPath:
             "other_start_s": float(jm[0] / self.rate + self.other_t0),
             "other_end_s": float(jm[-1] / self.rate + self.other_t0),
         }
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a file or a job, as a JUnit test case: ``passed`` True, False (a failure: the check ran
+    and failed) or None (an error: there was nothing to check); ``message`` one line, ``detail`` the body."""
+
+    name: str
+    passed: bool | None
+    message: str = ""
+    detail: str = ""

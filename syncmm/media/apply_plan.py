@@ -17,7 +17,8 @@ import numpy as np
 
 from ..exceptions import NoStreamError, ParameterError
 from ._open import open_container, require_decoder
-from .audio import _timeline_kind
+from .audio import _timeline_kind, timeline_origin
+from .write import DEFAULT_AUDIO_CODEC
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,6 @@ OUT_FORMATS = {
 }  # fmt: skip
 #: Muxers that store a stream's start time, so copied packets can simply be re-stamped.
 _TIMELINE_MUXERS = ("mp4", "mov", "ipod", "matroska", "webm")
-_DEFAULT_CODEC = {
-    "mp4": "aac", "mov": "aac", "ipod": "aac", "matroska": "aac", "webm": "libopus", "wav": "pcm_s16le",
-    "flac": "flac", "mp3": "libmp3lame", "ogg": "libopus", "opus": "libopus", "adts": "aac",
-}  # fmt: skip
 #: ``--audio-codec`` names users type -> FFmpeg encoders.
 CODEC_ALIASES = {
     "aac": "aac", "pcm": "pcm_s16le", "pcm16": "pcm_s16le", "pcm24": "pcm_s24le", "pcm_s16le": "pcm_s16le",
@@ -206,7 +203,7 @@ def plan_apply(
             ref_stream = raudio[0].index
         if ref_stream is not None and ref_stream not in [s.index for s in raudio]:
             raise NoStreamError(f"{ref}: stream {ref_stream} is not an audio stream")
-        origin = rc.start_time / 1e6 if (_timeline_kind(rc.format.name) == "clock" and rc.start_time) else 0.0
+        origin = timeline_origin(rc)
         if mode == "video":
             span = video[0]
         else:
@@ -287,7 +284,7 @@ def plan_apply(
         elif mode == "shift" and o_codec in _LOSSLESS and can_mux(fmt, o_codec):
             codec = o_codec
         else:
-            codec = _DEFAULT_CODEC[fmt]
+            codec = DEFAULT_AUDIO_CODEC[os.path.splitext(str(output))[1].lower()]
     if codec != "copy":
         import av
 

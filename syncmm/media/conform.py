@@ -35,7 +35,7 @@ from .apply_plan import (
     ApplyStats,
     ProgressFn,
 )
-from .audio import AudioReader, _timeline_kind
+from .audio import AudioReader, timeline_origin
 from .write import UNSIGNALLED_PRIMING
 
 log = logging.getLogger(__name__)
@@ -217,9 +217,7 @@ def _encode(plan: ApplyPlan, dest: str | os.PathLike, progress: ProgressFn | Non
                 vin = next(s for s in rc.streams if s.index == plan.video_stream)
                 vout = out.add_stream_from_template(vin)
                 ins = [vin]
-            origin = 0.0
-            if rc is not None and _timeline_kind(rc.format.name) == "clock" and rc.start_time:
-                origin = rc.start_time / 1e6  # copied packets keep REF's clock; the audio follows it
+            origin = timeline_origin(rc) if rc is not None else 0.0  # copied packets keep REF's clock
             enc = _Encoder(out, plan.audio_codec, plan.rate, plan.channels, plan.start_s + origin, plan.out_format)
             if rc is not None and plan.keep_streams:
                 kin = [s for s in rc.streams if s.index in plan.keep_streams]
