@@ -279,6 +279,15 @@ class WarpPath:
                            self.other_t0, self.ref_t0)  # fmt: skip
         return flipped.transfer(times_in_other)
 
+    def other_time(self, t_ref) -> np.ndarray:
+        """OTHER's time of REF time ``t_ref``: :meth:`transfer`, named as :class:`TimeMap` names it, so that
+        the code that places OTHER on REF's timeline takes either map."""
+        return self.transfer(t_ref)
+
+    def ref_time(self, t_other) -> np.ndarray:
+        """REF's time of OTHER time ``t_other``: :meth:`inverse`, as :class:`TimeMap` names it."""
+        return self.inverse(t_other)
+
     def summary(self, window_s: float = 5.0) -> dict[str, float]:
         """Mean tempo ratio (OTHER s per REF s), 5th/95th percentile of the local ratio over ``window_s``, mean cost."""
         ui, jm = self._curve()
@@ -312,3 +321,27 @@ class Check:
     passed: bool | None
     message: str = ""
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class TimeMap:
+    """The drift model every report, writer and test uses: ``t_OTHER = (t_REF - offset_s) * (1 + drift_ppm * 1e-6)``.
+
+    ``drift_ppm > 0``: OTHER's clock runs fast.  Works on floats and NumPy arrays alike.
+    """
+
+    offset_s: float
+    drift_ppm: float = 0.0
+
+    @property
+    def ratio(self) -> float:
+        """OTHER seconds per REF second."""
+        return 1 + self.drift_ppm * 1e-6
+
+    def other_time(self, t_ref):
+        """OTHER's time of REF time ``t_ref``."""
+        return (t_ref - self.offset_s) * self.ratio
+
+    def ref_time(self, t_other):
+        """REF's time of OTHER time ``t_other``."""
+        return self.offset_s + t_other / self.ratio

@@ -130,7 +130,7 @@ def render(job: WarpJob, ref, other, out: str | os.PathLike, overwrite: bool) ->
     def blocks():
         for a in range(0, n, sr * 10):
             t = start + np.arange(a, min(a + sr * 10, n)) / sr
-            yield np.atleast_2d(resample_at(y if len(y) > 1 else y[0], (wp.transfer(t) - t0) * sr))
+            yield np.atleast_2d(resample_at(y if len(y) > 1 else y[0], (wp.other_time(t) - t0) * sr))
 
     with atomic_output(out, [ref, other], overwrite) as tmp:
         write_audio(tmp, blocks(), sr)

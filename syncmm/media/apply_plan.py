@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import NoStreamError, ParameterError
+from ..types import TimeMap
 from ._open import open_container, require_decoder
 from .audio import _timeline_kind, timeline_origin
 from .write import DEFAULT_AUDIO_CODEC
@@ -65,6 +66,11 @@ class ApplyPlan:
     rate: int
     channels: int
     resample: bool
+
+    @property
+    def time_map(self) -> TimeMap:
+        """The plan's map from REF time to OTHER time."""
+        return TimeMap(self.offset_s, self.drift_ppm)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -243,9 +249,9 @@ def plan_apply(
         if o_dur is None and oc.duration:
             o_dur = oc.duration / 1e6
         o_start = float(ost.start_time * ost.time_base) if (o_kind == "timeline" and ost.start_time) else 0.0
-    if o_dur is not None:  # OTHER on REF's timeline: t_REF = offset + t_OTHER / (1 + drift)
-        a = offset_s + o_start / (1 + drift_ppm * 1e-6)
-        b = offset_s + (o_start + o_dur) / (1 + drift_ppm * 1e-6)
+    if o_dur is not None:  # OTHER on REF's timeline
+        tm = TimeMap(float(offset_s), float(drift_ppm))
+        a, b = tm.ref_time(o_start), tm.ref_time(o_start + o_dur)
         if b <= start or a >= start + dur:
             raise ParameterError(
                 f"the time map puts OTHER at REF {a:.3f}-{b:.3f} s, outside REF's {start:.3f}-{start + dur:.3f} s: "

@@ -94,13 +94,13 @@ def placed_audio(plan: ApplyPlan, reader: AudioReader) -> Iterator[np.ndarray]:
     ro = reader.rate
     n_total = int(round((plan.end_s - plan.start_s) * plan.rate))
     block = int(_BLOCK_S * plan.rate)
-    d = plan.drift_ppm * 1e-6
+    tm = plan.time_map
     shift = int(round((plan.start_s - plan.offset_s - t0o) * ro))  # input index of output sample 0 (no resampling)
     cutoff = 0.97 * min(1.0, plan.rate / ro)
     for a in range(0, n_total, block):
         k = np.arange(a, min(a + block, n_total), dtype=np.float64)
         if plan.resample:
-            p = ((plan.start_s + k / plan.rate - plan.offset_s) * (1 + d) - t0o) * ro
+            p = (tm.other_time(plan.start_s + k / plan.rate) - t0o) * ro
             lo = int(math.floor(p[0])) - _HALF - 1
             hi = int(math.ceil(p[-1])) + _HALF + 2
             seg = win.get(lo, hi)

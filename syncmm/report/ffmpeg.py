@@ -16,17 +16,17 @@ def ffmpeg_equivalent(plan: ApplyPlan, other_t0: float = 0.0) -> list[str]:
     stretch that keeps the pitch; syncmm resamples, which shifts the pitch by ``drift_ppm`` -- 0.35 cent at
     200 ppm).  The audio filters pad and trim to REF's span exactly as syncmm does.
     """
-    d = plan.drift_ppm * 1e-6
+    tm = plan.time_map
     k = plan.other_stream
     if plan.audio_codec == "copy":
         return [
             "ffmpeg", "-itsoffset", f"{plan.offset_s:.6f}", "-i", plan.other, "-map", f"0:{k}", "-c", "copy",
             plan.output,
         ]  # fmt: skip
-    lead = plan.offset_s + other_t0 / (1 + d) - plan.start_s  # where OTHER's first sample lands in OUT
+    lead = tm.ref_time(other_t0) - plan.start_s  # where OTHER's first sample lands in OUT
     chain = []
-    if plan.resample and abs(d) > 0:
-        chain.append(f"atempo={1 + d:.9f}")
+    if plan.resample and tm.drift_ppm != 0:
+        chain.append(f"atempo={tm.ratio:.9f}")
     if lead >= 0:
         chain.append(f"adelay=delays={lead * 1e3:.3f}:all=1")
     else:
