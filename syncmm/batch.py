@@ -22,6 +22,8 @@ from .exceptions import ParameterError
 OPTION_COLUMNS = {"max_offset": "time", "min_overlap": "time", "window": "time", "rate": int, "min_confidence": float,
                   "method": ("xcorr", "gcc-phat", "coarse"), "features": ("audio", "motion"), "drift": "bool",
                   "ref_stream": int, "other_stream": int, "allow_damaged": "bool"}  # fmt: skip
+#: How long to wait for a Dask scheduler before giving up (exit 2).
+DASK_CONNECT_TIMEOUT_S = 5.0
 #: Column name -> keyword of :func:`syncmm.align` where they differ.
 _ALIGN_KW = {"window": "fine_window", "rate": "sr"}
 
@@ -325,7 +327,7 @@ def open_executor(spec: str, jobs: int) -> Iterator[Executor | None]:
         raise ParameterError("--executor dask:// needs Dask distributed: pip install 'syncmm[dask]'") from None
     address = "tcp://" + spec[len("dask://") :] if spec.startswith("dask://") else spec
     try:
-        client = Client(address, timeout="5s", set_as_default=False)
+        client = Client(address, timeout=f"{DASK_CONNECT_TIMEOUT_S}s", set_as_default=False)
     except (OSError, TimeoutError) as e:
         raise ParameterError(f"--executor: cannot reach the Dask scheduler at {address} ({e})") from None
     try:
