@@ -53,14 +53,10 @@ def other_sound(d: dict, other: dict):
 def shifted_sound(d: dict, shift_s: float):
     """``d``'s own sound ``shift_s`` later (negative: earlier), same length, on its timeline."""
     from syncmm.features.speech import speech_features
+    from syncmm.synth import fractional_delay
 
     y, sr = d["y"], d["sr"]
-    k = int(round(shift_s * sr))
-    z = np.zeros_like(y)
-    if k >= 0:
-        z[k:] = y[: len(y) - k]
-    else:
-        z[:k] = y[-k:]
+    z = fractional_delay(y, round(shift_s * sr))  # whole samples: a plain shift
     return speech_features(z, sr, d["t0"])
 
 

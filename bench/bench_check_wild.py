@@ -97,8 +97,8 @@ def stepped(src: Path, dst: Path, at_s: float, step_s: float) -> None:
 
 def analyse(path: str) -> dict:
     """What `syncmm check` finds in one file (also when undecidable), and how long it took."""
-    from syncmm.alignment.lipsync_pipeline import measure_lipsync
     from syncmm.exceptions import SyncmmError
+    from syncmm.jobs.check import measure_lipsync
 
     t = time.perf_counter()
     try:

@@ -109,7 +109,7 @@ def main() -> None:
           f"{runs}; goal <= 1.2x).")  # fmt: skip
     hevc = _hevc_portrait(SHARED / "talking_heads" / "yerfor_MimicTalk_German_20s.mp4", WORK / "portrait_hevc.mp4")
     if hevc is not None:
-        from syncmm.alignment.lipsync_pipeline import measure_lipsync
+        from syncmm.jobs.check import measure_lipsync
 
         t = time.perf_counter()
         with VideoReader(hevc, width=640, pix_fmt="rgb24") as rd:

@@ -1,4 +1,4 @@
-"""Fit the lip-sync calibration (``NULL``, ``NULL_AGREE``, ``DEFAULT_BIAS_S`` in syncmm/alignment/lipsync.py) on
+"""Fit the lip-sync calibration (``NULL``, ``NULL_AGREE``, ``DEFAULT_BIAS_S`` in syncmm/alignment/lm.py) on
 the development clips, and show how far one clip moves it.
 
 Null: each clip's picture with every other clip's sound, and with its own sound rotated by half its length
@@ -41,7 +41,8 @@ def fit(rows: list[tuple[float, bool, float]]) -> tuple[tuple, float]:
 
 def main() -> None:
     from syncmm.alignment import lipsync
-    from syncmm.alignment.lipsync_pipeline import estimate_speaker
+    from syncmm.alignment import lipsync_model as lm
+    from syncmm.jobs.check import estimate_speaker
 
     paths = clips()
     if not paths:
@@ -72,18 +73,18 @@ def main() -> None:
         rows = [r for v in null.values() for r in v] + long_null
         nul, agree = fit(rows)
         print(f"{method}: NULL {nul}, NULL_AGREE {agree}, DEFAULT_BIAS_S {np.median(list(raw.values())):+.3f}")
-        saved = dict(lipsync.NULL), dict(lipsync.NULL_AGREE)
-        lipsync.NULL[method], lipsync.NULL_AGREE[method] = nul, agree
-        fa_long = np.mean([lipsync.calibrated(z, ag, method, t) >= lipsync.MIN_CONFIDENCE for z, ag, t in long_null])
+        saved = dict(lm.NULL), dict(lm.NULL_AGREE)
+        lm.NULL[method], lm.NULL_AGREE[method] = nul, agree
+        fa_long = np.mean([lm.calibrated(z, ag, method, t) >= lm.MIN_CONFIDENCE for z, ag, t in long_null])
         fa, spread = [], []
         for a in names:
             n2, a2 = fit([r for k, v in null.items() if k != a for r in v] + long_null)
-            lipsync.NULL[method], lipsync.NULL_AGREE[method] = n2, a2
-            fa += [lipsync.calibrated(z, ag, method, t) >= lipsync.MIN_CONFIDENCE for z, ag, t in null[a]]
+            lm.NULL[method], lm.NULL_AGREE[method] = n2, a2
+            fa += [lm.calibrated(z, ag, method, t) >= lm.MIN_CONFIDENCE for z, ag, t in null[a]]
             spread.append(np.median([raw[k] for k in names if k != a]))
-        lipsync.NULL.update(saved[0])
-        lipsync.NULL_AGREE.update(saved[1])
-        print(f"  false accepts at {lipsync.MIN_CONFIDENCE}: short pairs (leave-one-clip-out) {np.mean(fa) * 100:.1f} %"
+        lm.NULL.update(saved[0])
+        lm.NULL_AGREE.update(saved[1])
+        print(f"  false accepts at {lm.MIN_CONFIDENCE}: short pairs (leave-one-clip-out) {np.mean(fa) * 100:.1f} %"
               f" of "
               f"{len(fa)}; long pairs {fa_long * 100:.1f} % of {len(long_null)} (in sample); bias leaving one clip "
               f"out {min(spread) * 1e3:+.0f}..{max(spread) * 1e3:+.0f} ms")  # fmt: skip

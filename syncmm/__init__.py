@@ -15,14 +15,14 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .alignment.dtw import WarpPath, warp
-    from .alignment.pipeline import align
     from .alignment.xcorr import estimate_offset
+    from .jobs.align import align
     from .types import OffsetEstimate, SyncResult
 
 __all__ = ["OffsetEstimate", "SyncResult", "WarpPath", "__version__", "align", "estimate_offset", "warp"]
 
 _LAZY = {
-    "align": ("syncmm.alignment.pipeline", "align"),
+    "align": ("syncmm.jobs.align", "align"),
     "estimate_offset": ("syncmm.alignment.xcorr", "estimate_offset"),
     "SyncResult": ("syncmm.types", "SyncResult"),
     "OffsetEstimate": ("syncmm.types", "OffsetEstimate"),

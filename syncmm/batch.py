@@ -22,6 +22,8 @@ from .exceptions import ParameterError
 OPTION_COLUMNS = {"max_offset": "time", "min_overlap": "time", "window": "time", "rate": int, "min_confidence": float,
                   "method": ("xcorr", "gcc-phat", "coarse"), "features": ("audio", "motion"), "drift": "bool",
                   "ref_stream": int, "other_stream": int, "allow_damaged": "bool"}  # fmt: skip
+#: How long to wait for a Dask scheduler before giving up (exit 2).
+DASK_CONNECT_TIMEOUT_S = 5.0
 #: Column name -> keyword of :func:`syncmm.align` where they differ.
 _ALIGN_KW = {"window": "fine_window", "rate": "sr"}
 
@@ -201,16 +203,15 @@ def _relax_malloc() -> None:
 def run_job(job: Job) -> dict[str, Any]:
     """Align one pair in this process; never raises for the pair's own problems: the status says."""
     prepare_worker()
-    from .alignment.pipeline import align
-    from .cli._exit import exit_code_for
     from .exceptions import SyncmmError
+    from .jobs.align import align
     from .report import error_entry, result_to_dict
     from .report.schema import tolerance_check
 
     opts = {_ALIGN_KW.get(k, k): v for k, v in job.options.items()}
     try:
         if opts.pop("features", "audio") == "motion":
-            from .alignment.pipeline import align_many_motion
+            from .jobs.align import align_many_motion
 
             for k in ("sr", "fine_window", "method", "drift", "allow_damaged"):
                 opts.pop(k, None)
@@ -220,7 +221,7 @@ def run_job(job: Job) -> dict[str, Any]:
         else:
             res = align(job.ref, job.other, parallel=False, **opts)
     except SyncmmError as e:
-        d = error_entry(job.ref, job.other, exit_code_for(e), str(e))
+        d = error_entry(job.ref, job.other, e.exit_code, str(e))
     else:
         checks = {}
         if job.tolerance_s is not None:
@@ -326,7 +327,7 @@ def open_executor(spec: str, jobs: int) -> Iterator[Executor | None]:
         raise ParameterError("--executor dask:// needs Dask distributed: pip install 'syncmm[dask]'") from None
     address = "tcp://" + spec[len("dask://") :] if spec.startswith("dask://") else spec
     try:
-        client = Client(address, timeout="5s", set_as_default=False)
+        client = Client(address, timeout=f"{DASK_CONNECT_TIMEOUT_S}s", set_as_default=False)
     except (OSError, TimeoutError) as e:
         raise ParameterError(f"--executor: cannot reach the Dask scheduler at {address} ({e})") from None
     try:
@@ -362,20 +363,17 @@ def _stop_pool(ex) -> None:
 
 def junit(reports: list[dict[str, Any]]) -> str:
     """One ``<testcase>`` per job: ``<failure>`` out of tolerance, ``<error>`` when it could not be aligned."""
-    from xml.sax.saxutils import escape, quoteattr
+    from .report.junit import junit_xml
+    from .types import Check
 
-    cases, fails, errs = [], 0, 0
+    checks = []
     for d in sorted(reports, key=lambda d: d["id"]):
-        body = ""
+        name = f"{d['id']}: {d['other']['path']}"
         if d.get("status") == "check_failed":
-            fails += 1
             detail = (d.get("checks") or {}).get("tolerance", {}).get("detail", "")
-            body = f"<failure message={quoteattr('offset out of tolerance')}>{escape(detail)}</failure>"
+            checks.append(Check(name, False, "offset out of tolerance", detail))
         elif d.get("status") not in ("ok",):
-            errs += 1
-            body = f"<error message={quoteattr(str(d.get('error', '')))}/>"
-        name = quoteattr(f"{d['id']}: {d['other']['path']}")
-        cases.append(f'  <testcase classname="syncmm.batch" name={name}>{body}</testcase>')
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuite name="syncmm batch" tests="{len(reports)}" failures="{fails}" errors="{errs}">\n'
-            + "\n".join(cases) + "\n</testsuite>\n")  # fmt: skip
+            checks.append(Check(name, None, str(d.get("error", ""))))
+        else:
+            checks.append(Check(name, True))
+    return junit_xml("syncmm batch", "syncmm.batch", checks)

@@ -9,11 +9,12 @@ on the last axis, ``(d, N)``, as librosa does, and return frozen dataclasses.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..exceptions import AlignmentError, ParameterError
+from ..types import DTWResult, WarpPath
+from .dtw_contrast import _compress, _roll, path_contrast
 
 #: Step sets: (d_ref, d_other) steps and their weights on the local cost.
 STEP_SETS = {
@@ -36,80 +37,6 @@ DEFAULT_COMPRESS = 300.0
 #: ("syncmm warp": when it refuses) for the pairs it was chosen on.
 DEFAULT_MAX_CONTRAST = 0.55
 MIN_WARP_S = 1.0  # shorter inputs carry too little to warp
-
-
-@dataclass(frozen=True)
-class DTWResult:
-    """One DTW: the path (K, 2) of (REF frame, OTHER frame), its accumulated cost and the cells computed."""
-
-    path: np.ndarray
-    cost: float
-    cells: int
-
-
-@dataclass(frozen=True, eq=False)
-class WarpPath:
-    """A monotonic time map between REF and OTHER found by DTW.
-
-    ``path`` is a (K, 2) int array of (REF frame, OTHER frame) pairs at ``rate`` frames/s; frame ``i`` of
-    REF is at ``ref_t0 + i / rate`` (likewise OTHER).
-    """
-
-    path: np.ndarray
-    rate: float
-    cost: float
-    n_ref: int
-    n_other: int
-    cells: int
-    ref_t0: float = 0.0
-    other_t0: float = 0.0
-    scales: tuple[int, ...] = field(default=())
-    chroma_shift: int = 0  # OTHER's pitch classes were rolled by this many bins (transposition)
-    #: mean local cost along the path / mean local cost of the same REF frames against OTHER frames moved away
-    #: from the path (1 = no better than chance; :func:`warp` refuses paths above ``max_contrast``)
-    contrast: float = 0.0
-
-    def _curve(self) -> tuple[np.ndarray, np.ndarray]:
-        i, j = self.path[:, 0], self.path[:, 1]
-        ui, start = np.unique(i, return_index=True)
-        sums = np.add.reduceat(j.astype(np.float64), start)
-        counts = np.diff(np.append(start, len(j)))
-        return ui.astype(np.float64), sums / counts
-
-    def transfer(self, times_in_ref) -> np.ndarray:
-        """Map REF times (s) to OTHER times (s), interpolating between frames; vectorised."""
-        ui, jm = self._curve()
-        t = (np.asarray(times_in_ref, np.float64) - self.ref_t0) * self.rate
-        return np.interp(t, ui, jm) / self.rate + self.other_t0
-
-    def inverse(self, times_in_other) -> np.ndarray:
-        """Map OTHER times (s) to REF times (s): the same path read the other way."""
-        flipped = WarpPath(self.path[:, ::-1].copy(), self.rate, self.cost, self.n_other, self.n_ref, self.cells,
-                           self.other_t0, self.ref_t0)  # fmt: skip
-        return flipped.transfer(times_in_other)
-
-    def summary(self, window_s: float = 5.0) -> dict[str, float]:
-        """Mean tempo ratio (OTHER s per REF s), 5th/95th percentile of the local ratio over ``window_s``, mean cost."""
-        ui, jm = self._curve()
-        span = max(ui[-1] - ui[0], 1.0)
-        mean_ratio = (jm[-1] - jm[0]) / span
-        w = max(int(window_s * self.rate), 2)
-        if len(ui) > w:
-            grid = np.arange(ui[0], ui[-1] - w + 1, max(w // 4, 1))
-            loc = (np.interp(grid + w, ui, jm) - np.interp(grid, ui, jm)) / w
-            lo, hi = np.percentile(loc, [5, 95])
-        else:
-            lo = hi = mean_ratio
-        return {
-            "tempo_ratio": float(mean_ratio),
-            "local_ratio_p5": float(lo),
-            "local_ratio_p95": float(hi),
-            "mean_cost": float(self.cost / max(len(self.path), 1)),
-            "ref_start_s": float(ui[0] / self.rate + self.ref_t0),
-            "ref_end_s": float(ui[-1] / self.rate + self.ref_t0),
-            "other_start_s": float(jm[0] / self.rate + self.other_t0),
-            "other_end_s": float(jm[-1] / self.rate + self.other_t0),
-        }
 
 
 def _check_features(F, name: str) -> np.ndarray:
@@ -439,38 +366,3 @@ def warp(
             estimate=wp,
         )
     return wp
-
-
-def _local_costs(A: np.ndarray, B: np.ndarray, metric: int) -> np.ndarray:
-    """Local costs of paired rows (the kernel's: cosine distance of unit rows, or Euclidean distance)."""
-    if metric == 0:
-        return 1.0 - np.einsum("ij,ij->i", A, B)
-    return np.linalg.norm(A - B, axis=1)
-
-
-def path_contrast(R: np.ndarray, Q: np.ndarray, path: np.ndarray, metric: int, shifts: int = 8) -> float:
-    """How much better the path's pairs match than chance: the mean local cost along ``path`` divided by
-    the mean over ``shifts`` circular displacements of OTHER's frames (spread over its length) of the same
-    REF frames' cost.  About 1 for unrelated inputs (DTW still finds a path a little under chance), well below
-    1 for two renditions of one piece."""
-    i, j = path[:, 0], path[:, 1]
-    on = float(_local_costs(R[i], Q[j], metric).mean())
-    m = len(Q)
-    ks = sorted({int(k) for k in (np.arange(1, shifts + 1) * m) // (shifts + 1)} - {0})
-    if not ks:
-        return 1.0
-    off = float(np.mean([_local_costs(R[i], Q[(j + k) % m], metric).mean() for k in ks]))
-    return on / off if off > 1e-12 else 1.0
-
-
-def _compress(F: np.ndarray, gamma: float) -> np.ndarray:
-    n = np.linalg.norm(F, axis=0, keepdims=True)
-    return np.log1p(gamma * F / np.where(n < 1e-12, 1.0, n))
-
-
-def _roll(F: np.ndarray, k: int) -> np.ndarray:
-    """Roll each block of 12 pitch classes by ``k`` bins."""
-    if k == 0:
-        return F
-    d = F.shape[0]
-    return np.concatenate([np.roll(F[b : b + 12], k, axis=0) for b in range(0, d, 12)], axis=0)

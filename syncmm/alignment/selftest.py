@@ -15,7 +15,7 @@ import numpy as np
 
 from ..exceptions import AlignmentError, ParameterError, SyncmmError
 from ..synth import add_noise, drifted, lowpass
-from ..types import Features
+from ..types import Features, TimeMap
 from .drift import offset_and_drift
 from .xcorr import estimate_offset_features
 
@@ -62,6 +62,11 @@ class MethodSummary:
     median_abs_error_s: float | None
     p95_abs_error_s: float | None
     median_confidence: float | None
+
+    @property
+    def features(self) -> str:
+        """What the method aligns on, in words."""
+        return METHODS[self.method]
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,7 @@ def perturb(y: np.ndarray, sr: int, p: Perturbation, rng: np.random.Generator) -
 def perturb_features(F: Features, p: Perturbation, rng: np.random.Generator) -> Features:
     """The excerpt of feature sequence ``F`` that ``p`` describes (linear interpolation between frames, drift,
     Gaussian noise at ``p.snr_db`` of each channel's spread); low-pass and codec do not apply to pictures."""
-    d = p.drift_ppm * 1e-6
-    pos = (p.start_s + np.arange(int(p.duration_s * F.rate)) / (F.rate * (1 + d))) * F.rate
+    pos = TimeMap(p.start_s, p.drift_ppm).ref_time(np.arange(int(p.duration_s * F.rate)) / F.rate) * F.rate
     k = np.clip(np.floor(pos).astype(int), 0, F.X.shape[1] - 2)
     f = (pos - k)[None, :]
     X = F.X[:, k] * (1 - f) + F.X[:, k + 1] * f

@@ -123,7 +123,7 @@ def align_cmd(
         raise typer.BadParameter("needs --apply OUT", param_hint="--dry-run/--verify/--mode/--audio-codec")
     if apply is not None and len(others) != 1:
         raise typer.BadParameter("takes exactly one OTHER", param_hint="--apply")
-    from ..report.output import OutputGate
+    from ..outputs import OutputGate
 
     gate = OutputGate([ref, *others], overwrite)
     out_path = gate.claim(output, "--output", stdout_ok=True) if output is not None else None
@@ -148,8 +148,8 @@ def align_cmd(
         plot_format(plot)
         plot = gate.claim(plot, "--plot")
 
-    from ..alignment.pipeline import align_many, align_many_motion
     from ..exceptions import SyncmmError
+    from ..jobs.align import align_many, align_many_motion
     from ..report import error_entry, render, result_to_dict, write_atomic
     from ..report.schema import tolerance_check
     from ._apply import run_apply
@@ -235,7 +235,7 @@ def align_cmd(
 
 def _timeline(ref: Path, others: list[Path], fmt: str, output: Path | None, overwrite: bool, quiet: bool,
               **options) -> None:  # fmt: skip
-    from ..alignment.pipeline import align_timeline
+    from ..jobs.align import align_timeline
     from ..report import write_atomic
     from ..report.timeline import render_timeline, timeline_report
 

@@ -53,7 +53,7 @@ def apply_cmd(
     if fmt not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--format")
     from ..exceptions import ParameterError
-    from ..media import probe
+    from ..jobs import probe
     from ..report import render
     from ..report.read import load_report, locate, mismatch, pick_entry
     from ._apply import run_apply
@@ -70,7 +70,7 @@ def apply_cmd(
                 "re-run syncmm align on these files"
             )
         paths[role] = path
-    from ..report.output import OutputGate
+    from ..outputs import OutputGate
 
     out = OutputGate([report, *paths.values()], overwrite).claim(output, "--output")
     drift = entry.get("drift_ppm") or 0.0

@@ -65,8 +65,8 @@ def batch_cmd(
     from ..batch import done_ids, junit, open_executor, read_manifest, run
     from ..exceptions import InputError, OutputError, ParameterError
     from ..options import check_value
+    from ..outputs import OutputGate
     from ..report import writers
-    from ..report.output import OutputGate
 
     check_value("jobs", jobs)
     if manifest == "-":

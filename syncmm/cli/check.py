@@ -64,8 +64,8 @@ def check_cmd(
         raise typer.BadParameter("use 50ms..5s", param_hint="--max-offset")
     if method not in ("cca", "opening"):
         raise typer.BadParameter("use cca or opening", param_hint="--method")
+    from ..outputs import OutputGate
     from ..report import writers
-    from ..report.output import OutputGate
 
     gate = OutputGate([video], overwrite)
     junit_path = gate.claim(junit_xml, "--junit-xml", stdout_ok=True) if junit_xml is not None else None
@@ -76,8 +76,8 @@ def check_cmd(
 
         plot_format(plot)
         plot = gate.claim(plot, "--plot")
-    from ..alignment.lipsync_pipeline import measure_lipsync
     from ..exceptions import AlignmentError
+    from ..jobs.check import measure_lipsync, tolerance
     from ..report.check import check_report, check_text
     from ..report.check import junit_xml as junit
     from ..report.plots import plot_check
@@ -93,12 +93,7 @@ def check_cmd(
         plot_check(plot, est, name=str(video), inputs=[video], overwrite=overwrite)
     checks = {}
     if tol is not None:  # the whole file and every decided window a neighbouring window confirms
-        from ..alignment.lipsync import confirmed_out_of
-
-        out = confirmed_out_of(est.segments, tol)
-        checks["tolerance"] = {"passed": abs(est.offset_s) <= tol and not out, "tolerance_s": tol}
-        if out:
-            checks["tolerance"]["windows_out"] = [[round(g.start_s, 2), round(g.end_s, 2)] for g in out]
+        checks["tolerance"] = tolerance(est, tol)
     if min_confidence is not None:
         checks["min_confidence"] = {"passed": est.confidence >= min_confidence, "min_confidence": min_confidence}
     failed = any(not c["passed"] for c in checks.values())

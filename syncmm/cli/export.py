@@ -51,8 +51,8 @@ def export_cmd(
         raise typer.BadParameter(f"use one of {', '.join(TARGETS)}", param_hint="--to")
     if fmt not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--format")
+    from ..outputs import OutputGate
     from ..report import writers
-    from ..report.output import OutputGate
     from ..report.read import load_report
 
     gate = OutputGate([report], overwrite)

@@ -53,44 +53,12 @@ def selftest_cmd(
 
     check_value("seed", seed)
     check_value("stream", stream)
-    from ..alignment.selftest import METHODS
-
-    names = None if methods is None else [m.strip() for m in methods.split(",") if m.strip()]
-    if names is not None and (not names or any(m not in METHODS for m in names)):
-        raise typer.BadParameter(f"use a comma-separated list of {', '.join(METHODS)}", param_hint="--methods")
-    from fractions import Fraction
-
-    from ..alignment.selftest import selftest
-    from ..exceptions import NoStreamError
-    from ..media import load_audio, probe
-    from ..media.write import reencode
+    from ..jobs.selftest import run_selftest
     from ..report.selftest import selftest_report, selftest_text
 
-    info = probe(file)
-    video = next((s for s in info.video_streams if s.frame_rate), None)
-    has_audio = bool(info.audio_streams)
-    if names is None:
-        names = [m for m in METHODS if (m == "motion" and video is not None) or (m != "motion" and has_audio)]
-    elif "motion" in names and video is None:
-        raise NoStreamError(f"{file}: has no video stream for --methods motion")
-    elif not has_audio and any(m != "motion" for m in names):
-        raise NoStreamError(f"{file}: has no sound (no audio stream): use --methods motion")
-    if not names:
-        raise NoStreamError(f"{file}: has neither sound nor pictures to test")
-    rate = Fraction(video.frame_rate) if video else Fraction(25)
-    note = f"{float(rate):.3g} fps (" + ("the file's video)" if video else "no video: 25 fps assumed)")
-    sr = 16000
+    names = None if methods is None else [m.strip() for m in methods.split(",") if m.strip()]
     with stderr_progress(not quiet) as progress:
-        progress("decode", 0.0, None)
-        sig = load_audio(file, sr, stream=stream) if any(m != "motion" for m in names) else None
-        motion = None
-        if "motion" in names:
-            from ..alignment.pipeline import video_motion
-
-            motion = video_motion(file, progress=progress)
-        y = None if sig is None else sig.y
-        res = selftest(y, sr, trials=trials, methods=names, frame_s=float(1 / rate), reencode=reencode, seed=seed,
-                       progress=lambda k, n: progress("trials", k, n), motion=motion)  # fmt: skip
+        res, note = run_selftest(file, trials=trials, methods=names, stream=stream, seed=seed, progress=progress)
     d = selftest_report(res, str(file), note)
     sys.stdout.write(selftest_text(d) if fmt == "text" else json.dumps(d, indent=2) + "\n")
     if res.recommended is None:

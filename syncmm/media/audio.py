@@ -39,6 +39,15 @@ def _timeline_kind(format_name: str) -> str:
     return "raw"
 
 
+def timeline_origin(container) -> float:
+    """Where time 0 of a file's timeline is on its streams' clock: the container's start time for formats
+    whose timestamps are a transmission clock (MPEG-TS/PS: ``"clock"``), else 0 (MP4/MOV/Matroska keep their
+    streams' own times; raw streams start at 0).  The one place this rule lives."""
+    if _timeline_kind(container.format.name) == "clock" and container.start_time:
+        return container.start_time / 1e6
+    return 0.0
+
+
 class _Buffer:
     """Growable float32 buffer: decoded audio is written once, without a list of chunks to concatenate."""
 
@@ -129,9 +138,8 @@ class AudioReader:
         self.channels = 1 if mono else max(1, cc.channels or 1)
         self.layout = "mono" if self.channels == 1 else (cc.layout.name if cc.channels else "stereo")
         self.codec: str = cc.name
-        kind = _timeline_kind(c.format.name)
-        self._kind = kind
-        self._origin = c.start_time / 1e6 if (kind == "clock" and c.start_time is not None) else 0.0
+        self._kind = _timeline_kind(c.format.name)
+        self._origin = timeline_origin(c)
         self.total_s: float | None = None
         if st.duration is not None and st.time_base is not None:
             self.total_s = float(st.duration * st.time_base)

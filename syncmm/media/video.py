@@ -15,7 +15,7 @@ import numpy as np
 
 from ..exceptions import DecodeError, NoStreamError, ParameterError
 from ._open import open_container, require_decoder
-from .audio import _timeline_kind
+from .audio import timeline_origin
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ class VideoReader:
         self.pix_fmt = pix_fmt
         self.crop = crop
         self.width = width
-        kind = _timeline_kind(self._c.format.name)
-        self._origin = self._c.start_time / 1e6 if (kind == "clock" and self._c.start_time is not None) else 0.0
+        self._origin = timeline_origin(self._c)
         rate = self.stream.guessed_rate or self.stream.average_rate
         self.info = VideoInfo(self.stream.index, cc.width, cc.height, str(rate) if rate else None)
         #: filled while :meth:`frames` runs: times of keyframes, and packets or frames that were damaged

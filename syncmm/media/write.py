@@ -11,9 +11,13 @@ import numpy as np
 
 from ..exceptions import ParameterError
 
-_DEFAULT_CODEC = {
-    ".wav": "pcm_s16le", ".flac": "flac", ".mp3": "libmp3lame", ".m4a": "aac", ".mp4": "aac", ".mov": "aac",
-    ".aac": "aac", ".ogg": "libopus", ".opus": "libopus", ".mka": "flac", ".mkv": "flac", ".webm": "libopus",
+#: The one codec table: an output's ending -> the audio encoder it gets unless told otherwise (every writer:
+#: write_audio, warp --render, apply/--fix).  Video containers get AAC (Opus for WebM), audio-only Matroska
+#: FLAC (lossless, exact start times).
+DEFAULT_AUDIO_CODEC = {
+    ".wav": "pcm_s16le", ".flac": "flac", ".mp3": "libmp3lame", ".m4a": "aac", ".mp4": "aac", ".m4v": "aac",
+    ".mov": "aac", ".aac": "aac", ".ogg": "libopus", ".opus": "libopus", ".mka": "flac", ".mkv": "aac",
+    ".webm": "libopus",
 }  # fmt: skip
 
 
@@ -32,10 +36,10 @@ def check_audio_container(path: str | os.PathLike) -> str:
         The name's ending is no audio container this writer knows.
     """
     ext = os.path.splitext(os.fspath(path))[1].lower()
-    if ext not in _DEFAULT_CODEC:
-        known = ", ".join(_DEFAULT_CODEC)
+    if ext not in DEFAULT_AUDIO_CODEC:
+        known = ", ".join(DEFAULT_AUDIO_CODEC)
         raise ParameterError(f"{path}: cannot write audio to a {ext or 'nameless'} file; use {known}")
-    return _DEFAULT_CODEC[ext]
+    return DEFAULT_AUDIO_CODEC[ext]
 
 
 def write_audio(

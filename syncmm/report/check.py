@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from .._version import __version__
 from .schema import SCHEMA
@@ -80,11 +79,9 @@ def check_text(d: dict[str, Any]) -> str:
 
 def junit_xml(d: dict[str, Any]) -> str:
     """One ``<testcase>`` for the file: ``<failure>`` when a check failed."""
+    from ..types import Check
+    from .junit import junit_xml as suite
+
     failed = d["status"] == "check_failed"
-    body = f"<failure message={quoteattr(d['words'])}>{escape(str(d.get('checks')))}</failure>" if failed else ""
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuite name="syncmm check" tests="1" failures="{int(failed)}" errors="0">\n'
-        f'  <testcase classname="syncmm.check" name={quoteattr(d["path"])}>{body}</testcase>\n'
-        "</testsuite>\n"
-    )
+    c = Check(d["path"], not failed, d["words"] if failed else "", str(d.get("checks")) if failed else "")
+    return suite("syncmm check", "syncmm.check", [c])

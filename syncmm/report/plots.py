@@ -2,7 +2,7 @@
 
 Figures are drawn with matplotlib's object API on an Agg canvas: nothing is shown on screen and no global
 pyplot state is touched.  Each figure's title states the result and the confidence in words; axes are in
-seconds or milliseconds.  Files are written through :func:`~syncmm.report.writers.atomic_output`.
+seconds or milliseconds.  Files are written through :func:`~syncmm.outputs.atomic_output`.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def plot_format(path: str | os.PathLike) -> str:
 def _save(fig, path: str | os.PathLike, inputs: Sequence[str | os.PathLike], overwrite: bool) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from .output import atomic_output
+    from ..outputs import atomic_output
 
     fmt = plot_format(path)
     FigureCanvasAgg(fig)

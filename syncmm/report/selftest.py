@@ -13,12 +13,10 @@ _FLAG = {"xcorr": "--method xcorr (the default)", "gcc-phat": "--method gcc-phat
 
 def selftest_report(res, path: str, frame_note: str) -> dict[str, Any]:
     """``res``: a :class:`~syncmm.alignment.selftest.SelftestResult`."""
-    from ..alignment.selftest import METHODS
-
     methods = {}
     for s in res.summaries:
         methods[s.method] = {
-            "features": METHODS[s.method], "trials": s.trials, "aligned": s.aligned,
+            "features": s.features, "trials": s.trials, "aligned": s.aligned,
             "within_1ms": s.within_1ms, "share_within_1ms": _r(s.within_1ms / s.trials, 4),
             "within_1frame": s.within_1frame, "share_within_1frame": _r(s.within_1frame / s.trials, 4),
             "median_abs_error_s": _r(s.median_abs_error_s, 7), "p95_abs_error_s": _r(s.p95_abs_error_s, 7),

@@ -12,7 +12,7 @@ from .schema import SCHEMA
 
 
 def warp_report(wp, ref: str, other: str, features: str) -> dict[str, Any]:
-    """The JSON summary of a :class:`~syncmm.alignment.dtw.WarpPath`."""
+    """The JSON summary of a :class:`~syncmm.types.WarpPath`."""
     s = wp.summary()
     return {
         "schema": SCHEMA,

@@ -8,8 +8,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from ..outputs import atomic_output, check_output_path, write_atomic  # noqa: F401  (re-exported: the one output gate)
 from ..timefmt import format_duration
-from .output import atomic_output, check_output_path, write_atomic  # noqa: F401  (re-exported: the one output gate)
 
 FORMATS = ("text", "json", "jsonl", "csv")
 CSV_COLUMNS = (

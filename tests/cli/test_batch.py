@@ -89,7 +89,10 @@ def test_dask_cluster_gives_the_local_results(manifest, tmp_path):
             assert a[k]["offset_s"] == b[k]["offset_s"] and a[k]["confidence"] == b[k]["confidence"], k
 
 
-def test_executor_errors(manifest):
+def test_executor_errors(manifest, monkeypatch):
+    import syncmm.batch
+
+    monkeypatch.setattr(syncmm.batch, "DASK_CONNECT_TIMEOUT_S", 0.5)  # nothing listens on port 9: fail fast
     r = runner.invoke(app, ["batch", str(manifest / "pairs.csv"), "--executor", "spark://x"])
     assert r.exit_code == 2 and "--executor" in r.stderr
     r = runner.invoke(app, ["batch", str(manifest / "pairs.csv"), "--executor", "dask://127.0.0.1:9"])

@@ -182,7 +182,7 @@ def test_usage_errors_exit_2(files):
 
 
 def test_internal_error_exit_70_and_interrupt_130(files, monkeypatch):
-    import syncmm.alignment.pipeline as pipeline
+    import syncmm.jobs.align as pipeline
 
     def boom(*a, **k):
         raise RuntimeError("kaboom")

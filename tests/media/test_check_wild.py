@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from syncmm.cli import app
 from syncmm.media.write import write_test_video
+from syncmm.synth import fractional_delay
 
 runner = CliRunner()
 SR = 16000
@@ -43,13 +44,7 @@ def _clip(path, size: int):
 
 
 def _late(y: np.ndarray, s: float) -> np.ndarray:
-    k = int(round(s * SR))
-    out = np.zeros_like(y)
-    if k >= 0:
-        out[k:] = y[: len(y) - k]
-    else:
-        out[:k] = y[-k:]
-    return out
+    return fractional_delay(y, round(s * SR))  # whole samples: a plain shift, same length
 
 
 def _write(path, frames, y):

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from syncmm.cli import app
 from syncmm.features.face import DETECTOR, LANDMARKS, detect_face, face_landmarks
 from syncmm.media.write import write_test_video
+from syncmm.synth import fractional_delay
 
 runner = CliRunner()
 GRID_SR = 16000
@@ -59,12 +60,7 @@ def _grid_joined(shared_data):
 
 def write_av(path, frames, audio, shift_s: float) -> None:
     """H.264 + AAC; the audio ``shift_s`` late (negative: early), same length."""
-    k = int(round(shift_s * GRID_SR))
-    y = np.zeros_like(audio)
-    if k >= 0:
-        y[k:] = audio[: len(audio) - k]
-    else:
-        y[:k] = audio[-k:]
+    y = fractional_delay(audio, round(shift_s * GRID_SR))  # whole samples: a plain shift, same length
     h, w = frames[0].shape[:2]
     write_test_video(path, len(frames) / 25, fps=25, size=(w, h), picture=frames, audio=y, sr=GRID_SR, crf=20)
 

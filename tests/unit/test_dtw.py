@@ -86,18 +86,22 @@ def test_textbook_example():
 
 
 def test_multiscale_recovers_a_known_warp(rng):
-    # OTHER = REF played with a smoothly varying tempo: the map is known exactly
+    # OTHER = REF played with a smoothly varying tempo: the map is known exactly.  Features that change within a
+    # few frames (random-walk features are poorly localised: on those the map strays up to ~230 ms in places,
+    # which a median hides); dense generated features: no log compression
+    from scipy.ndimage import uniform_filter1d
+
     rate, n = 50.0, 6000
-    X = np.abs(np.cumsum(rng.standard_normal((12, n)), axis=1))
+    X = uniform_filter1d(rng.random((12, n)), 5, axis=1)
     t_other = np.arange(int(n * 0.9)) / rate
     t_ref = t_other / 0.9 + 2.0 * np.sin(2 * np.pi * t_other / 60.0)
     t_ref = np.clip(t_ref, 0, (n - 1) / rate)
     Y = np.stack([np.interp(t_ref * rate, np.arange(n), row) for row in X])
-    wp = warp(X, Y, rate)
+    wp = warp(X, Y, rate, compress=None, transpose=None)
     assert isinstance(wp, WarpPath) and len(wp.scales) > 1 and wp.cells < n * Y.shape[1] / 10
     probe = np.linspace(5, t_ref[-1] - 5, 200)
-    truth = np.interp(probe, t_ref, t_other)
-    assert np.median(np.abs(wp.transfer(probe) - truth)) < 1 / rate
+    err = np.abs(wp.transfer(probe) - np.interp(probe, t_ref, t_other))
+    assert np.percentile(err, 95) < 1 / rate and err.max() < 1 / rate  # measured 8.9 and 10.8 ms
     assert np.all(np.diff(wp.path, axis=0) >= 0)
 
 
@@ -120,7 +124,7 @@ def test_transposition_is_found(rng):
     Y = np.roll(X[:, ::2], 3, axis=0)  # twice the tempo, three semitones up
     wp = warp(X, Y, 50)
     assert wp.chroma_shift == 9  # rolling OTHER by 9 more bins undoes the +3
-    assert np.median(np.abs(wp.transfer(np.arange(5, 55)) - np.arange(5, 55) / 2)) <= 0.02
+    assert np.abs(wp.transfer(np.arange(5, 55)) - np.arange(5, 55) / 2).max() <= 0.02
     # forced not to transpose, the path is barely better than chance: refused, unless the guard is lifted
     with pytest.raises(AlignmentError, match="no better than chance"):
         warp(X, Y, 50, transpose=None)
@@ -139,7 +143,8 @@ def test_seeded_by_an_offset(rng):
     Y = np.stack([np.interp(t_ref * rate, np.arange(n), row) for row in X])
     wp = warp(X, Y, rate, offset_s=30.0, transpose=None, compress=None)  # dense features: no log compression
     probe = np.linspace(35, 125, 100)
-    assert np.median(np.abs(wp.transfer(probe) - np.interp(probe, t_ref, t_other))) < 1 / rate
+    err = np.abs(wp.transfer(probe) - np.interp(probe, t_ref, t_other))
+    assert np.percentile(err, 95) < 1 / rate and err.max() < 1 / rate  # measured 7.1 ms both
     assert wp.path[0, 0] == int(30 * rate) and wp.n_ref == n
     with pytest.raises(AlignmentError, match="overlap"):
         warp(X, Y, rate, offset_s=500.0)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from syncmm.alignment import lipsync as ls
+from syncmm.alignment import lipsync_model as lm
 from syncmm.alignment.cca import lagged_cov
 from syncmm.dsp.filters import bandpass
 from syncmm.exceptions import AlignmentError, ParameterError
@@ -92,14 +93,14 @@ def test_a_step_in_sync_is_found():
 
 def test_confidence_is_calibrated_and_monotonic():
     zs = np.linspace(0.0, 3.0, 31)
-    c = [ls.calibrated(z, True) for z in zs]
+    c = [lm.calibrated(z, True) for z in zs]
     assert all(a <= b for a, b in zip(c, c[1:], strict=False)) and c[0] < 0.97 < c[-1]
-    assert max(ls.calibrated(z, False) for z in zs) <= 0.5  # two statistics that disagree never decide
-    (t1, m1, _), (t2, m2, _) = ls.NULL["cca"]
-    assert ls.calibrated(m1, True, face_s=t1) == pytest.approx(1 - ls.NULL_AGREE["cca"] / 2)
-    assert ls.calibrated(m2, True, face_s=t2) == pytest.approx(1 - ls.NULL_AGREE["cca"] / 2)
-    assert ls.calibrated(1.3, True, face_s=60) < ls.calibrated(1.3, True, face_s=6)  # the null grows with length
-    assert ls.confidence_words(0.999).startswith("certain") and ls.confidence_words(0.3).startswith("undecidable")
+    assert max(lm.calibrated(z, False) for z in zs) <= 0.5  # two statistics that disagree never decide
+    (t1, m1, _), (t2, m2, _) = lm.NULL["cca"]
+    assert lm.calibrated(m1, True, face_s=t1) == pytest.approx(1 - lm.NULL_AGREE["cca"] / 2)
+    assert lm.calibrated(m2, True, face_s=t2) == pytest.approx(1 - lm.NULL_AGREE["cca"] / 2)
+    assert lm.calibrated(1.3, True, face_s=60) < lm.calibrated(1.3, True, face_s=6)  # the null grows with length
+    assert lm.confidence_words(0.999).startswith("certain") and lm.confidence_words(0.3).startswith("undecidable")
 
 
 def test_bad_input():

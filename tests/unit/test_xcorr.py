@@ -7,7 +7,7 @@ import pytest
 from scipy import fft as sfft
 
 from syncmm import estimate_offset
-from syncmm.alignment.xcorr import _bandlimited_peak, _xcorr_multichannel
+from syncmm.alignment.peaks import _bandlimited_peak, _xcorr_multichannel
 from syncmm.exceptions import AlignmentError, ParameterError
 from syncmm.synth import add_noise, excerpt, lowpass, speech_like
 

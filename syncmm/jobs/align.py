@@ -8,22 +8,18 @@ the waveforms never cross a process boundary and the parent's memory stays small
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import multiprocessing as mp
 import os
-import signal
-import sys
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.connection import Connection, wait
 
 import numpy as np
 
-from ..exceptions import AlignmentError, DecodeError, ParameterError, SyncmmError
-from ..types import Features, MediaInfo, Signal, SyncResult
-from .drift import offset_and_drift
-from .timeline import PairOffset, Timeline, solve_timeline
-from .xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, prepare
+from ..alignment.drift import offset_and_drift
+from ..alignment.timeline import PairOffset, Timeline, solve_timeline
+from ..alignment.xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, prepare
+from ..exceptions import AlignmentError, ParameterError, SyncmmError
+from ..media.pool import DecodedAudio, decode_many
+from ..types import Features, MediaInfo, SyncResult
 
 StageFn = Callable[[str, float, float | None], None]
 
@@ -32,167 +28,14 @@ PARALLEL_ABOVE_S = 90.0
 HOP_S = 0.01
 
 
-class DecodedAudio:
-    """One decoded audio stream: its metadata, its coarse features, and slicing access to its samples."""
-
-    def __init__(self, info: MediaInfo, meta: Signal, prepared: Prepared):
-        self.info = info
-        self.meta = meta  # the Signal's fields; ``y`` is empty (the samples are reached by slicing self)
-        self.prepared = prepared
-
-    def __len__(self) -> int:
-        return self.prepared.n
-
-    def __getitem__(self, sl: slice) -> np.ndarray:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-    @property
-    def duration_s(self) -> float:
-        return self.prepared.n / self.prepared.sr
-
-
-class _LocalAudio(DecodedAudio):
-    def __init__(self, info: MediaInfo, sig: Signal, prepared: Prepared):
-        super().__init__(info, dataclasses.replace(sig, y=np.zeros(0, np.float32)), prepared)
-        self._y = sig.y
-
-    def __getitem__(self, sl: slice) -> np.ndarray:
-        return self._y[sl]
-
-
-class _RemoteAudio(DecodedAudio):
-    def __init__(self, info: MediaInfo, meta: Signal, prepared: Prepared, conn: Connection, proc):
-        super().__init__(info, meta, prepared)
-        self._conn, self._proc = conn, proc
-
-    def __getitem__(self, sl: slice) -> np.ndarray:
-        a, b, _ = sl.indices(self.prepared.n)
-        try:
-            self._conn.send((a, b))
-            return self._conn.recv()
-        except (EOFError, OSError) as e:
-            raise DecodeError(f"{self.info.path}: the decoder process ended unexpectedly") from e
-
-    def close(self) -> None:
-        if self._conn.closed:
-            return
-        with contextlib.suppress(OSError):
-            self._conn.send(None)
-        with contextlib.suppress(OSError):
-            self._conn.close()
-        self._proc.join(timeout=5)
-        if self._proc.is_alive():
-            self._proc.kill()
-
-
-def _decode(path, sr, stream, progress, allow_damaged: bool = False) -> tuple[Signal, Prepared]:
-    from ..media import load_audio
-
-    sig = load_audio(path, sr=sr, stream=stream, progress=progress, allow_damaged=allow_damaged)
-    if sig.warnings:
-        sig = dataclasses.replace(sig, warnings=tuple(f"{path}: {w}" for w in sig.warnings))
-    return sig, prepare(sig.y, sr, str(path), HOP_S)
-
-
-def _serve(conn: Connection, path: str, sr: int, stream: int | None, parent: int, allow_damaged: bool) -> None:
-    """Worker process: decode, send the features, then serve windows until told to stop."""
-    from .._proc import die_with_parent
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent(parent)
-    try:
-        sig, prep = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)), allow_damaged)
-        conn.send(("ready", dataclasses.replace(sig, y=np.zeros(0, np.float32)), prep))
-    except BaseException as e:  # noqa: BLE001 - everything is reported to the parent
-        try:
-            conn.send(("error", e))
-        except Exception:  # noqa: BLE001 - an unpicklable exception
-            conn.send(("error", DecodeError(f"{path}: {type(e).__name__}: {e}")))
-        return
-    y = sig.y
-    while True:
-        try:
-            msg = conn.recv()
-        except EOFError:
-            return
-        if msg is None:
-            return
-        a, b = msg
-        conn.send(np.array(y[a:b]))
-
-
-def _mp_context():
-    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-
-
-def _decode_many(
-    jobs: Sequence[tuple[str, MediaInfo, int | None, str]],
-    sr: int,
-    parallel: bool,
-    progress: StageFn | None,
-    allow_damaged: bool = False,
-) -> list[DecodedAudio | SyncmmError]:
-    """Decode several files (in parallel processes if ``parallel``); errors are returned, not raised."""
-    out: list[DecodedAudio | SyncmmError | None] = [None] * len(jobs)
-    if not parallel:
-        for i, (path, info, stream, stage) in enumerate(jobs):
-            cb = (lambda d, t, s=stage: progress(s, d, t)) if progress else None
-            try:
-                sig, prep = _decode(path, sr, stream, cb, allow_damaged)
-                out[i] = _LocalAudio(info, sig, prep)
-            except SyncmmError as e:
-                out[i] = e
-        return out  # type: ignore[return-value]
-    ctx = _mp_context()
-    pending: dict[Connection, tuple[int, object]] = {}
-    try:
-        for i, (path, _info, stream, _stage) in enumerate(jobs):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(child, str(path), sr, stream, os.getpid(), allow_damaged),
-                               daemon=True)  # fmt: skip
-            proc.start()
-            child.close()
-            pending[parent] = (i, proc)
-        while pending:
-            for conn in wait(list(pending)):
-                i, proc = pending[conn]
-                path, info, stream, stage = jobs[i]
-                try:
-                    msg = conn.recv()
-                except EOFError:
-                    msg = ("error", DecodeError(f"{path}: the decoder process ended unexpectedly"))
-                if msg[0] == "progress":
-                    if progress:
-                        progress(stage, msg[1], msg[2])
-                    continue
-                del pending[conn]
-                if msg[0] == "ready":
-                    out[i] = _RemoteAudio(info, msg[1], msg[2], conn, proc)
-                else:
-                    conn.close()
-                    proc.join(timeout=5)
-                    err = msg[1]
-                    if not isinstance(err, SyncmmError):
-                        raise err  # an internal error in the worker (exit 70)
-                    out[i] = err
-    except BaseException:
-        for conn, (_, proc) in pending.items():
-            proc.kill()
-            conn.close()
-        for r in out:
-            if isinstance(r, DecodedAudio):
-                r.close()
-        raise
-    return out  # type: ignore[return-value]
+def _analyse(y: np.ndarray, sr: int, name: str) -> Prepared:
+    """What each decode worker computes while it holds the samples: the coarse features (picklable)."""
+    return prepare(y, sr, name, HOP_S)
 
 
 def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, drift: bool | None = None, **options) -> SyncResult:
     est, drift_est = offset_and_drift(ref, oth, sr, t0_x=ref.meta.t0, t0_y=oth.meta.t0,
-                                      prepared=(ref.prepared, oth.prepared), drift=drift, **options)  # fmt: skip
+                                      prepared=(ref.analysis, oth.analysis), drift=drift, **options)  # fmt: skip
     return SyncResult(
         ref=ref.info,
         other=oth.info,
@@ -253,7 +96,7 @@ def align_many(
             if use_workers is None:
                 total = sum(j[1].duration_s or 0.0 for j in jobs)
                 use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and len(jobs) > 1
-            decoded = _decode_many(jobs, sr, use_workers, progress, allow_damaged)
+            decoded = decode_many(jobs, sr, use_workers, progress, allow_damaged, analyse=_analyse)
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
                     for d in decoded[1:]:
@@ -384,8 +227,8 @@ def align_many_motion(
     For cameras that recorded no usable audio.  Streams count video streams from 0.  The offset is sub-frame
     (parabolic peak on a 100 Hz grid interpolated between each file's own frame times).
     """
+    from ..alignment.xcorr import estimate_offset_features
     from ..media import probe
-    from .xcorr import estimate_offset_features
 
     ref_info = probe(ref)
     A, a_idx = _motion(ref, ref_stream, width, progress, "motion REF")
@@ -477,7 +320,7 @@ def align_timeline(
     jobs = [(p, info, stream, f"decode {os.path.basename(p)}") for p, info in zip(paths, infos, strict=True) if info]
     if parallel is None:
         parallel = sum(j[1].duration_s or 0.0 for j in jobs) > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1
-    decoded = iter(_decode_many(jobs, sr, parallel, progress))
+    decoded = iter(decode_many(jobs, sr, parallel, progress, analyse=_analyse))
     audio: list[DecodedAudio | None] = []
     for i, info in enumerate(infos):
         d = next(decoded) if info is not None else None

@@ -1,7 +1,5 @@
-"""Lip sync of one file: decode, faces, sound features, estimate (the I/O around :mod:`.lipsync`).
-
-Kept apart from ``pipeline.py`` so that ``syncmm check`` does not import the offset estimators.
-"""
+"""The ``check`` job: a file's own A/V sync from its speaker's lips (decode, faces, sound features, the
+estimate of :mod:`syncmm.alignment.lipsync` for each face, the speaking one chosen)."""
 
 from __future__ import annotations
 
@@ -23,9 +21,9 @@ def estimate_speaker(tracks, speech, *, max_offset: float = 1.0, method: str = "
     """
     import numpy as np
 
+    from ..alignment.lipsync import estimate_av_offset
     from ..exceptions import AlignmentError
     from ..features.lips import mouth_features
-    from .lipsync import estimate_av_offset
 
     cands = [i for i, t in enumerate(tracks) if t.seconds >= MIN_TRACK_S] or ([0] if tracks else [])
     if not cands:
@@ -109,3 +107,15 @@ def measure_lipsync(
             tracks = track_faces(frames())
         speech = speech.result()
     return estimate_speaker(tracks, speech, max_offset=max_offset, method=method), info
+
+
+def tolerance(est, tolerance_s: float) -> dict:
+    """The ``checks.tolerance`` entry of a check: passed when the whole-file offset and every decided window
+    a neighbouring window confirms are within ``tolerance_s`` (one window alone is not enough evidence)."""
+    from ..alignment.lipsync_windows import confirmed_out_of
+
+    out = confirmed_out_of(est.segments, tolerance_s)
+    d = {"passed": abs(est.offset_s) <= tolerance_s and not out, "tolerance_s": tolerance_s}
+    if out:
+        d["windows_out"] = [[round(g.start_s, 2), round(g.end_s, 2)] for g in out]
+    return d

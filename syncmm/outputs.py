@@ -25,7 +25,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..exceptions import OutputError, ParameterError
+from .exceptions import OutputError, ParameterError
 
 STDOUT = "-"
 _TEMP_RE = re.compile(r"^\..*\.syncmm-(\d+)-[0-9a-f]{8}(\.[^./]{1,16})?$")

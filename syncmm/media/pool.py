@@ -1,0 +1,204 @@
+"""Decode several audio files at once, each in its own worker process that keeps its samples.
+
+Each worker decodes its file and runs an analysis callable on the samples while it has them (the caller's
+coarse features); the parent receives the metadata and that analysis only, then reads short windows of
+samples on demand through a pipe, so long waveforms never cross a process boundary.  A decoded file is a
+:class:`~syncmm.types.SampleSource` (length and slicing), whether its samples are local or remote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import multiprocessing as mp
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
+
+import numpy as np
+
+from ..exceptions import DecodeError, SyncmmError
+from ..types import MediaInfo, Signal
+
+StageFn = Callable[[str, float, "float | None"], None]
+#: Runs in the worker on ``(samples, rate, name)``; its result travels to the parent (must pickle).
+Analyse = Callable[[np.ndarray, int, str], object]
+
+
+class DecodedAudio:
+    """One decoded audio stream: its metadata, the worker's analysis, and slicing access to its samples."""
+
+    def __init__(self, info: MediaInfo, meta: Signal, n: int, analysis: object):
+        self.info = info
+        self.meta = meta  # the Signal's fields; ``y`` is empty (the samples are reached by slicing self)
+        self.n = n
+        self.analysis = analysis
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Let the worker go (nothing for local samples)."""
+
+    @property
+    def duration_s(self) -> float:
+        return self.n / self.meta.sr
+
+
+class _LocalAudio(DecodedAudio):
+    def __init__(self, info: MediaInfo, sig: Signal, analysis: object):
+        super().__init__(info, dataclasses.replace(sig, y=np.zeros(0, np.float32)), len(sig.y), analysis)
+        self._y = sig.y
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        return self._y[sl]
+
+
+class _RemoteAudio(DecodedAudio):
+    def __init__(self, info: MediaInfo, meta: Signal, n: int, analysis: object, conn: Connection, proc):
+        super().__init__(info, meta, n, analysis)
+        self._conn, self._proc = conn, proc
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        a, b, _ = sl.indices(self.n)
+        try:
+            self._conn.send((a, b))
+            return self._conn.recv()
+        except (EOFError, OSError) as e:
+            raise DecodeError(f"{self.info.path}: the decoder process ended unexpectedly") from e
+
+    def close(self) -> None:
+        if self._conn.closed:
+            return
+        with contextlib.suppress(OSError):
+            self._conn.send(None)
+        with contextlib.suppress(OSError):
+            self._conn.close()
+        self._proc.join(timeout=5)
+        if self._proc.is_alive():
+            self._proc.kill()
+
+
+def _decode(path, sr, stream, progress, allow_damaged: bool, analyse: Analyse) -> tuple[Signal, object]:
+    from .audio import load_audio
+
+    sig = load_audio(path, sr=sr, stream=stream, progress=progress, allow_damaged=allow_damaged)
+    if sig.warnings:
+        sig = dataclasses.replace(sig, warnings=tuple(f"{path}: {w}" for w in sig.warnings))
+    return sig, analyse(sig.y, sr, str(path))
+
+
+def _serve(conn: Connection, path: str, sr: int, stream: int | None, parent: int, allow_damaged: bool,
+           analyse: Analyse) -> None:  # fmt: skip
+    """Worker process: decode, send the analysis, then serve windows until told to stop."""
+    from .._proc import die_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
+    try:
+        sig, an = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)), allow_damaged, analyse)
+        conn.send(("ready", dataclasses.replace(sig, y=np.zeros(0, np.float32)), len(sig.y), an))
+    except BaseException as e:  # noqa: BLE001 - everything is reported to the parent
+        try:
+            conn.send(("error", e))
+        except Exception:  # noqa: BLE001 - an unpicklable exception
+            conn.send(("error", DecodeError(f"{path}: {type(e).__name__}: {e}")))
+        return
+    y = sig.y
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        a, b = msg
+        conn.send(np.array(y[a:b]))
+
+
+def _mp_context():
+    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def decode_many(
+    jobs: Sequence[tuple[str, MediaInfo, int | None, str]],
+    sr: int,
+    parallel: bool,
+    progress: StageFn | None,
+    allow_damaged: bool = False,
+    *,
+    analyse: Analyse,
+) -> list[DecodedAudio | SyncmmError]:
+    """Decode several files at ``sr`` (in parallel processes if ``parallel``); errors are returned, not raised.
+
+    Parameters
+    ----------
+    jobs : sequence of (path, MediaInfo, stream or None, progress stage name)
+    sr : int
+        Decode rate.
+    parallel : bool
+        One worker process per file (the samples stay there), else decoded here.
+    progress : callable, optional
+        ``progress(stage, done_s, total_s)``.
+    allow_damaged : bool
+        Go on with damaged input (:func:`~syncmm.media.load_audio`).
+    analyse : callable
+        Run on each file's samples where they are decoded; the result is ``DecodedAudio.analysis``.
+    """
+    out: list[DecodedAudio | SyncmmError | None] = [None] * len(jobs)
+    if not parallel:
+        for i, (path, info, stream, stage) in enumerate(jobs):
+            cb = (lambda d, t, s=stage: progress(s, d, t)) if progress else None
+            try:
+                sig, an = _decode(path, sr, stream, cb, allow_damaged, analyse)
+                out[i] = _LocalAudio(info, sig, an)
+            except SyncmmError as e:
+                out[i] = e
+        return out  # type: ignore[return-value]
+    ctx = _mp_context()
+    pending: dict[Connection, tuple[int, object]] = {}
+    try:
+        for i, (path, _info, stream, _stage) in enumerate(jobs):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(child, str(path), sr, stream, os.getpid(), allow_damaged,
+                                                    analyse), daemon=True)  # fmt: skip
+            proc.start()
+            child.close()
+            pending[parent] = (i, proc)
+        while pending:
+            for conn in wait(list(pending)):
+                i, proc = pending[conn]
+                path, info, stream, stage = jobs[i]
+                try:
+                    msg = conn.recv()
+                except EOFError:
+                    msg = ("error", DecodeError(f"{path}: the decoder process ended unexpectedly"))
+                if msg[0] == "progress":
+                    if progress:
+                        progress(stage, msg[1], msg[2])
+                    continue
+                del pending[conn]
+                if msg[0] == "ready":
+                    out[i] = _RemoteAudio(info, msg[1], msg[2], msg[3], conn, proc)
+                else:
+                    conn.close()
+                    proc.join(timeout=5)
+                    err = msg[1]
+                    if not isinstance(err, SyncmmError):
+                        raise err  # an internal error in the worker (exit 70)
+                    out[i] = err
+    except BaseException:
+        for conn, (_, proc) in pending.items():
+            proc.kill()
+            conn.close()
+        for r in out:
+            if isinstance(r, DecodedAudio):
+                r.close()
+        raise
+    return out  # type: ignore[return-value]
