@@ -8,7 +8,6 @@ the waveforms never cross a process boundary and the parent's memory stays small
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -16,12 +15,12 @@ from typing import Any
 import numpy as np
 
 from ..alignment.drift import offset_and_drift
-from ..alignment.timeline import PairOffset, Timeline, solve_timeline
+from ..alignment.timeline import solve_timeline
 from ..alignment.xcorr import Prepared, prepare
 from ..exceptions import AlignmentError, ParameterError, SyncmmError
 from ..media.pool import DecodedAudio, decode_many
 from ..options import AlignOptions
-from ..types import Features, MediaInfo, SyncResult
+from ..types import Features, MediaInfo, MulticamResult, PairOffset, SyncResult
 
 StageFn = Callable[[str, float, float | None], None]
 
@@ -232,21 +231,6 @@ def align_many_motion(
             ref=ref_info, other=info, ref_stream=a_idx, other_stream=b_idx, estimate=est, ref_t0=A.t0,
             other_t0=B.t0, ref_signal_duration_s=A.X.shape[1] / A.rate, other_signal_duration_s=B.X.shape[1] / B.rate,
         )  # fmt: skip
-
-
-@dataclasses.dataclass(frozen=True)
-class MulticamResult:
-    """Every file placed on REF's timeline (``paths[0]``), with the pairwise results behind it.
-
-    ``errors[i]`` is the error that kept file ``i`` from being decoded (None if it was decoded);
-    ``results`` holds the aligned pairs ``(a, b, SyncResult)`` with ``a < b``.
-    """
-
-    paths: tuple[str, ...]
-    infos: tuple[MediaInfo | None, ...]
-    errors: tuple[SyncmmError | None, ...]
-    results: tuple[tuple[int, int, SyncResult], ...]
-    timeline: Timeline
 
 
 def align_timeline(
