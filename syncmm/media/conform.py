@@ -26,14 +26,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..exceptions import OutputError
+from ..types import ApplyPlan, ApplyStats
 from ._open import open_container
-from .apply_plan import (
-    _BLOCK_S,
-    _HALF,
-    ApplyPlan,
-    ApplyStats,
-    ProgressFn,
-)
+from .apply_plan import _BLOCK_S, _HALF, ProgressFn
 from .audio import AudioReader, timeline_origin
 from .write import AudioEncoder
 
