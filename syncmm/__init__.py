@@ -2,7 +2,7 @@
 
 Public API (imported lazily so that ``import syncmm`` and ``syncmm --help`` stay fast)::
 
-    syncmm.align(ref_path, other_path, **options) -> SyncResult
+    syncmm.align(ref_path, other_path, [AlignOptions], **options) -> SyncResult
     syncmm.estimate_offset(x, y, sr, **options) -> OffsetEstimate
     syncmm.warp(ref_features, other_features, rate=..., **options) -> WarpPath
 """
@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .alignment.dtw import WarpPath, warp
+    from .alignment.dtw import warp
     from .alignment.xcorr import estimate_offset
     from .jobs.align import align
-    from .types import OffsetEstimate, SyncResult
+    from .options import AlignOptions
+    from .types import OffsetEstimate, SyncResult, TimeMap, WarpPath
 
-__all__ = ["OffsetEstimate", "SyncResult", "WarpPath", "__version__", "align", "estimate_offset", "warp"]
+__all__ = ["AlignOptions", "OffsetEstimate", "SyncResult", "TimeMap", "WarpPath", "__version__", "align",
+           "estimate_offset", "warp"]  # fmt: skip
 
 _LAZY = {
     "align": ("syncmm.jobs.align", "align"),
@@ -27,7 +29,9 @@ _LAZY = {
     "SyncResult": ("syncmm.types", "SyncResult"),
     "OffsetEstimate": ("syncmm.types", "OffsetEstimate"),
     "warp": ("syncmm.alignment.dtw", "warp"),
-    "WarpPath": ("syncmm.alignment.dtw", "WarpPath"),
+    "WarpPath": ("syncmm.types", "WarpPath"),
+    "TimeMap": ("syncmm.types", "TimeMap"),
+    "AlignOptions": ("syncmm.options", "AlignOptions"),
 }
 
 

@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import ParameterError
+from .options import RULES, manifest_columns
 
 #: Manifest columns that are ``align`` options (the rest: ref, other, id, expected_offset_s, tolerance_s), with
 #: their kind: "time" accepts what ``--max-offset`` accepts (``30``, ``500ms``, ``1:30``).
-OPTION_COLUMNS = {"max_offset": "time", "min_overlap": "time", "window": "time", "rate": int, "min_confidence": float,
-                  "method": ("xcorr", "gcc-phat", "coarse"), "features": ("audio", "motion"), "drift": "bool",
-                  "ref_stream": int, "other_stream": int, "allow_damaged": "bool"}  # fmt: skip
+#: Manifest option column -> its kind: the align options (derived from :class:`syncmm.options.AlignOptions`)
+#: and the batch's own choice of features.
+OPTION_COLUMNS = {**{col: kind for col, (_, kind) in manifest_columns().items()}, "features": ("audio", "motion")}
 #: How long to wait for a Dask scheduler before giving up (exit 2).
 DASK_CONNECT_TIMEOUT_S = 5.0
-#: Column name -> keyword of :func:`syncmm.align` where they differ.
-_ALIGN_KW = {"window": "fine_window", "rate": "sr"}
+#: Column name -> AlignOptions field.
+_ALIGN_KW = {col: name for col, (name, _) in manifest_columns().items()}
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def read_manifest(text: str, base: str | os.PathLike = ".", ignore_unknown: bool
 
 
 #: Option columns whose values have a range (:data:`syncmm.options.RULES`).
-RULES_OF_COLUMN = ("max_offset", "min_overlap", "window", "rate", "min_confidence", "ref_stream", "other_stream")
+RULES_OF_COLUMN = tuple(c for c in manifest_columns() if c in RULES)
 
 
 _prepared = False
@@ -205,21 +206,21 @@ def run_job(job: Job) -> dict[str, Any]:
     prepare_worker()
     from .exceptions import SyncmmError
     from .jobs.align import align
+    from .options import AlignOptions
     from .report import error_entry, result_to_dict
     from .report.schema import tolerance_check
 
-    opts = {_ALIGN_KW.get(k, k): v for k, v in job.options.items()}
+    opts = {_ALIGN_KW[k]: v for k, v in job.options.items() if k != "features"}
     try:
-        if opts.pop("features", "audio") == "motion":
+        options = AlignOptions.of(**opts)
+        if job.options.get("features", "audio") == "motion":
             from .jobs.align import align_many_motion
 
-            for k in ("sr", "fine_window", "method", "drift", "allow_damaged"):
-                opts.pop(k, None)
-            (res,) = align_many_motion(job.ref, [job.other], **opts)
+            (res,) = align_many_motion(job.ref, [job.other], options)
             if isinstance(res, SyncmmError):
                 raise res
         else:
-            res = align(job.ref, job.other, parallel=False, **opts)
+            res = align(job.ref, job.other, options, parallel=False)
     except SyncmmError as e:
         d = error_entry(job.ref, job.other, e.exit_code, str(e))
     else:

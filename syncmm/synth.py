@@ -115,10 +115,10 @@ def drifted(event: np.ndarray, sr: int, offset_s: float, drift_ppm: float, durat
     ``t_OTHER = (t_REF - offset_s) * (1 + d)``: exactly the model syncmm fits.
     """
     from .dsp.resample import resample_at
+    from .types import TimeMap
 
-    d = drift_ppm * 1e-6
     j = np.arange(int(round(duration_s * sr)), dtype=np.float64)
-    return resample_at(event, offset_s * sr + j / (1 + d))
+    return resample_at(event, TimeMap(offset_s, drift_ppm).ref_time(j / sr) * sr)
 
 
 def moving_scene(t: float, rng_seed: int = 3, size=(120, 160), dx: int = 0, gain: float = 1.0) -> np.ndarray:

@@ -19,13 +19,12 @@ the evidence because ``z`` does.  Long files are also analysed window by window 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..dsp.filters import bandpass
 from ..exceptions import AlignmentError, ParameterError
 from ..features.lips import OPENING
+from ..types import LipSyncEstimate
 from .cca import BlockStats
 from .lipsync_model import (
     BAND,
@@ -38,51 +37,7 @@ from .lipsync_model import (
     confidence_words,
     decide,
 )
-from .lipsync_windows import SEGMENT_S, Segment, scan, windows
-
-
-@dataclass(frozen=True, eq=False)
-class LipSyncEstimate:
-    """``offset_s`` (picture minus audio, bias removed), the raw peak, confidence and the evidence used.
-
-    When the sync steps inside the file (``step_s`` is set), ``offset_s`` and ``confidence`` are those of the
-    longest run of agreeing windows (its weakest window's confidence), not of the whole-file peak.
-    """
-
-    offset_s: float
-    raw_offset_s: float
-    bias_s: float
-    confidence: float
-    strength: float  # z = r * sqrt(face seconds), the statistic behind the confidence
-    correlation: float  # cross-validated canonical correlation at the peak
-    runner_up_offset_s: float | None
-    face_s: float  # seconds with the face
-    speech_s: float  # seconds with speech while the face is visible
-    lags_s: np.ndarray
-    curve: np.ndarray
-    method: str = "cca"
-    segments: tuple[Segment, ...] = ()
-    step_s: float | None = None  # where the sync changes, when it does
-    agree: bool = True  # the partner statistic peaks within AGREE_S of this one
-    threshold: float = MIN_CONFIDENCE  # the confidence a decision needs
-    face: int = 0  # which face track (the active speaker)
-    # the evidence, for plots: the first canonical pair at the peak on the 100 Hz grid, the mouth's variate
-    # (NaN without a face) and the sound's, read at t + lag (already moved by the raw offset)
-    times: np.ndarray | None = None
-    mouth: np.ndarray | None = None
-    env_times: np.ndarray | None = None
-    env: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def decided(self) -> bool:
-        """The confidence reaches the threshold."""
-        return self.confidence >= self.threshold
-
-    @property
-    def confidence_words(self) -> str:
-        """The confidence in words."""
-        return confidence_words(self.confidence)
+from .lipsync_windows import SEGMENT_S, scan, windows
 
 
 def _on_grid(grid: np.ndarray, t: np.ndarray, v: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -201,7 +156,8 @@ def estimate_av_offset(
         offset_s=float(raw - bias), raw_offset_s=float(raw), bias_s=bias, confidence=conf, strength=z,
         correlation=float(curve[k]), runner_up_offset_s=None if k2 is None else float(-lags[k2] / RATE),
         face_s=face_s, speech_s=speech_s, lags_s=lags / RATE, curve=curve, method=method, segments=segments,
-        step_s=step, agree=agree, threshold=min_confidence, times=grid, mouth=u, env_times=grid, env=v,
+        step_s=step, agree=agree, confidence_words=confidence_words(conf), threshold=min_confidence, times=grid,
+        mouth=u, env_times=grid, env=v,
     )  # fmt: skip
     if conf < min_confidence:  # the estimate rides on the error, so that a plot can show why
         raise AlignmentError(

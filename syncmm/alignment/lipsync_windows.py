@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from ..types import LipSegment as Segment
 from .cca import BlockStats, held_out, interleaved
 from .lipsync_model import FOLD_S, N_FOLDS, RATE, RIDGE, WINDOW_CONFIDENCE, decide
 
 SEGMENT_S = 10.0  # per-window estimates over windows of this many seconds of picture, every half window
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One window's estimate: picture time range, offset (bias removed), confidence."""
-
-    start_s: float
-    end_s: float
-    offset_s: float | None
-    confidence: float
 
 
 def scan(stats: BlockStats, cols: list, blocks=slice(None)) -> tuple[np.ndarray, np.ndarray]:

@@ -3,52 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..exceptions import ParameterError
+from ..types import PairOffset, Timeline
 
 #: A pair whose offset disagrees with the fitted placements by more than this is dropped, when the graph
 #: stays connected without it (a false match that a cycle of other pairs contradicts).
 DEFAULT_MAX_RESIDUAL_S = 0.005
-
-
-@dataclass(frozen=True)
-class PairOffset:
-    """One pairwise estimate: ``offset_s`` = ``t_a - t_b`` of the same event (file ``b`` aligned to ``a``)."""
-
-    a: int
-    b: int
-    offset_s: float
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """Every file on the timeline of file ``ref``.
-
-    Attributes
-    ----------
-    starts_s : tuple of (float or None)
-        Per file, the time on REF's timeline of that file's time zero (``offset_s`` against REF); None for a
-        file that no chain of pairs links to REF.  ``starts_s[ref] == 0``.
-    pairs : tuple of PairOffset
-        Every pairwise estimate that was found.
-    used : tuple of bool
-        Whether the fit used each pair (False: contradicted by the others and dropped).
-    residuals_s : tuple of float
-        ``offset_s - (start_b - start_a)`` per pair (NaN when either file is unplaced).
-    hops : tuple of (int or None)
-        Per file, the fewest pairs linking it to REF (1: aligned to REF directly).
-    """
-
-    ref: int
-    starts_s: tuple[float | None, ...]
-    pairs: tuple[PairOffset, ...]
-    used: tuple[bool, ...]
-    residuals_s: tuple[float, ...]
-    hops: tuple[int | None, ...]
 
 
 def _components(n: int, edges: Sequence[tuple[int, int]]) -> list[int]:

@@ -18,12 +18,10 @@ import numpy as np
 
 from ..exceptions import AlignmentError, ParameterError
 from ..features.audio import onset_bands
+from ..options import DEFAULT_MIN_CONFIDENCE
 from ..types import Features, OffsetEstimate, SampleSource
 from .peaks import _chunked_peak, _curve, coarse_peak, fine_peak
 
-#: Calibrated on unrelated pairs (real radio excerpts, generated noise/speech-like pairs) against true pairs
-#: (see tests/unit/test_xcorr.py and README "Confidence"): unrelated content stays below this.
-DEFAULT_MIN_CONFIDENCE = 0.30
 MIN_DURATION_S = 0.5
 #: OTHER longer than this is also searched in chunks of CHUNK_S (robust to clock drift).
 LONG_S = 300.0

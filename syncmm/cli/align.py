@@ -108,7 +108,7 @@ def align_cmd(
         raise typer.BadParameter("corrected media needs audio features", param_hint="--apply")
     if method not in ("xcorr", "gcc-phat", "coarse"):
         raise typer.BadParameter("use xcorr, gcc-phat or coarse", param_hint="--method")
-    from ..options import check_value
+    from ..options import AlignOptions, check_value
 
     check_value("rate", rate)
     mo = check_value("max_offset", parse_time_option(max_offset, "--max-offset", fps))
@@ -135,8 +135,8 @@ def align_cmd(
                 "--ref-stream (--stream applies to every file)",
                 param_hint="--timeline",
             )
-        _timeline(ref, others, fmt, out_path, overwrite, quiet, stream=stream, sr=rate, max_offset=mo,
-                  min_overlap=mov, method=method, fine_window=win)  # fmt: skip
+        _timeline(ref, others, fmt, out_path, overwrite, quiet, stream,
+                  AlignOptions.of(sr=rate, max_offset=mo, min_overlap=mov, method=method, fine_window=win))  # fmt: skip
         return
     if apply is not None:
         apply = gate.claim(apply, "--apply")
@@ -157,15 +157,12 @@ def align_cmd(
     entries = []
     worst = 0
 
+    opts = AlignOptions.of(ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo, min_overlap=mov,
+                           method=method, fine_window=win, drift=drift, allow_damaged=allow_damaged)  # fmt: skip
+
     def run_all(progress):
-        if features == "motion":
-            return align_many_motion(ref, others, ref_stream=ref_stream, other_stream=stream, max_offset=mo,
-                                     min_overlap=mov, progress=progress, keep_curve=plot is not None)  # fmt: skip
-        return align_many(
-            ref, others, ref_stream=ref_stream, other_stream=stream, sr=rate, max_offset=mo,
-            min_overlap=mov, method=method, fine_window=win, drift=drift, progress=progress,
-            keep_curve=plot is not None, allow_damaged=allow_damaged,
-        )  # fmt: skip
+        run = align_many_motion if features == "motion" else align_many
+        return run(ref, others, opts, progress=progress, keep_curve=plot is not None)
 
     with stderr_progress(not quiet) as progress, contextlib.closing(run_all(progress)) as results:
         for other, res in zip(others, results, strict=False):
@@ -234,13 +231,13 @@ def align_cmd(
 
 
 def _timeline(ref: Path, others: list[Path], fmt: str, output: Path | None, overwrite: bool, quiet: bool,
-              **options) -> None:  # fmt: skip
+              stream: int | None, options) -> None:  # fmt: skip
     from ..jobs.align import align_timeline
     from ..report import write_atomic
     from ..report.timeline import render_timeline, timeline_report
 
     with stderr_progress(not quiet) as progress:
-        mc = align_timeline([ref, *others], progress=progress, **options)
+        mc = align_timeline([ref, *others], options, stream=stream, progress=progress)
     d = timeline_report(mc)
     for f in d["files"]:
         if f["status"] != "ok":

@@ -75,23 +75,7 @@ def export_cmd(
     files = [(gate.claim(p, "--output"), text) for p, text in files]
     for p, text in files:
         writers.write_atomic(p, text, overwrite=overwrite, checked=True)
-    rate_s = str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
-    if fmt == "json":
-        d = {
-            "schema": entries[0]["schema"], "kind": "export", "target": to, "files": [str(p) for p, _ in files],
-            "frame_rate": rate_s, "origin_s": round(origin, 6),
-            "clips": [{"path": c.path, "track": c.track, "start_s": round(c.start_s, 6), "start_frame": c.start_frame,
-                       "duration_frames": c.duration_frames, "residual_s": round(c.residual_s, 6)} for c in clips],
-            "left_out": [{"path": p, "reason": why} for p, why in missing],
-        }  # fmt: skip
-        sys.stdout.write(json.dumps(d, indent=2, ensure_ascii=False) + "\n")
-        return
-    from ..timefmt import format_timecode
+    from ..report.export import export_report, export_text
 
-    lines = [f"wrote {', '.join(str(p) for p, _ in files)} ({to}, {rate_s} fps; frame 0 = REF time {origin:+.6f} s)"]
-    w = max(len(c.path) for c in clips)
-    for c in clips:
-        tc = format_timecode(c.start_frame / float(rate), rate)
-        lines.append(f"  {c.track:<4} {c.path:<{w}}  at {tc} (frame {c.start_frame}), "
-                     f"rounding {c.residual_s * 1e3:+.2f} ms")  # fmt: skip
-    sys.stdout.write("\n".join(lines) + "\n")
+    d = export_report(entries, to, [p for p, _ in files], rate, origin, clips, missing)
+    sys.stdout.write(json.dumps(d, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else export_text(d))

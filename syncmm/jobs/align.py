@@ -8,18 +8,19 @@ the waveforms never cross a process boundary and the parent's memory stays small
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..alignment.drift import offset_and_drift
-from ..alignment.timeline import PairOffset, Timeline, solve_timeline
-from ..alignment.xcorr import DEFAULT_MIN_CONFIDENCE, Prepared, prepare
+from ..alignment.timeline import solve_timeline
+from ..alignment.xcorr import Prepared, prepare
 from ..exceptions import AlignmentError, ParameterError, SyncmmError
 from ..media.pool import DecodedAudio, decode_many
-from ..types import Features, MediaInfo, SyncResult
+from ..options import AlignOptions
+from ..types import Features, MediaInfo, MulticamResult, PairOffset, SyncResult
 
 StageFn = Callable[[str, float, float | None], None]
 
@@ -54,20 +55,12 @@ def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, drift: bool | 
 def align_many(
     ref: str | os.PathLike,
     others: Sequence[str | os.PathLike],
+    options: AlignOptions | None = None,
     *,
-    ref_stream: int | None = None,
-    other_stream: int | None = None,
-    sr: int = 16000,
-    max_offset: float | None = None,
-    min_overlap: float | None = None,
-    method: str = "xcorr",
-    fine_window: float = 30.0,
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-    drift: bool | None = None,
     parallel: bool | None = None,
     progress: StageFn | None = None,
     keep_curve: bool = False,
-    allow_damaged: bool = False,
+    **overrides: Any,
 ) -> Iterator[SyncResult | SyncmmError]:
     """Align each of ``others`` to ``ref``, decoding REF once.
 
@@ -77,11 +70,11 @@ def align_many(
     """
     from ..media import probe
 
+    o = AlignOptions.of(options, **overrides)
+    sr = o.sr
     ref_info = probe(ref)
-    options = dict(
-        max_offset=max_offset, min_overlap=min_overlap, method=method, fine_window=fine_window,
-        min_confidence=min_confidence, drift=drift, keep_curve=keep_curve,
-    )  # fmt: skip
+    options_kw = dict(o.keywords("max_offset", "min_overlap", "method", "fine_window", "min_confidence", "drift"),
+                      keep_curve=keep_curve)  # fmt: skip
     ref_audio: DecodedAudio | None = None
     try:
         for other in others:
@@ -90,13 +83,13 @@ def align_many(
             except SyncmmError as e:
                 yield e
                 continue
-            jobs = [] if ref_audio is not None else [(str(ref), ref_info, ref_stream, "decode REF")]
-            jobs.append((str(other), other_info, other_stream, "decode OTHER"))
+            jobs = [] if ref_audio is not None else [(str(ref), ref_info, o.ref_stream, "decode REF")]
+            jobs.append((str(other), other_info, o.other_stream, "decode OTHER"))
             use_workers = parallel
             if use_workers is None:
                 total = sum(j[1].duration_s or 0.0 for j in jobs)
                 use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and len(jobs) > 1
-            decoded = decode_many(jobs, sr, use_workers, progress, allow_damaged, analyse=_analyse)
+            decoded = decode_many(jobs, sr, use_workers, progress, o.allow_damaged, analyse=_analyse)
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
                     for d in decoded[1:]:
@@ -111,7 +104,7 @@ def align_many(
             try:
                 if progress:
                     progress("align", 0.0, None)
-                yield _align_decoded(ref_audio, oth, sr, **options)
+                yield _align_decoded(ref_audio, oth, sr, **options_kw)
             except SyncmmError as e:
                 yield e
             finally:
@@ -124,19 +117,11 @@ def align_many(
 def align(
     ref: str | os.PathLike,
     other: str | os.PathLike,
+    options: AlignOptions | None = None,
     *,
-    ref_stream: int | None = None,
-    other_stream: int | None = None,
-    sr: int = 16000,
-    max_offset: float | None = None,
-    min_overlap: float | None = None,
-    method: str = "xcorr",
-    fine_window: float = 30.0,
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-    drift: bool | None = None,
     parallel: bool | None = None,
     progress: StageFn | None = None,
-    allow_damaged: bool = False,
+    **overrides: Any,
 ) -> SyncResult:
     """Align the audio of ``other`` to the audio of ``ref``.
 
@@ -144,6 +129,9 @@ def align(
     ----------
     ref, other : str or PathLike
         Media files (any format FFmpeg reads).  ``offset_s`` is ``t_ref - t_other`` of the same event.
+    options : AlignOptions, optional
+        The align options whole (:class:`syncmm.options.AlignOptions`); any of them can also be given, or
+        overridden, as a keyword, as below.
     ref_stream, other_stream : int, optional
         Audio stream of each (counting audio streams from 0; default the first).
     sr : int
@@ -172,11 +160,7 @@ def align(
     AlignmentError
         No reliable alignment: no shared content, silence, too little content (exit 4).
     """
-    (res,) = align_many(
-        ref, [other], ref_stream=ref_stream, other_stream=other_stream, sr=sr, max_offset=max_offset,
-        min_overlap=min_overlap, method=method, fine_window=fine_window, min_confidence=min_confidence,
-        drift=drift, parallel=parallel, progress=progress, allow_damaged=allow_damaged,
-    )  # fmt: skip
+    (res,) = align_many(ref, [other], options, parallel=parallel, progress=progress, **overrides)
     if isinstance(res, SyncmmError):
         raise res
     return res
@@ -212,15 +196,12 @@ def video_motion(path: str | os.PathLike, *, stream: int | None = None, width: i
 def align_many_motion(
     ref: str | os.PathLike,
     others: Sequence[str | os.PathLike],
+    options: AlignOptions | None = None,
     *,
-    ref_stream: int | None = None,
-    other_stream: int | None = None,
-    max_offset: float | None = None,
-    min_overlap: float | None = None,
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     width: int = 160,
     progress: StageFn | None = None,
     keep_curve: bool = False,
+    **overrides: Any,
 ) -> Iterator[SyncResult | SyncmmError]:
     """Like :func:`align_many`, from the pictures: motion energy in a 4x4 grid of each video, cross-correlated.
 
@@ -230,14 +211,15 @@ def align_many_motion(
     from ..alignment.xcorr import estimate_offset_features
     from ..media import probe
 
+    o = AlignOptions.of(options, **overrides)
     ref_info = probe(ref)
-    A, a_idx = _motion(ref, ref_stream, width, progress, "motion REF")
+    A, a_idx = _motion(ref, o.ref_stream, width, progress, "motion REF")
     for other in others:
         try:
             info = probe(other)
-            B, b_idx = _motion(other, other_stream, width, progress, "motion OTHER")
-            est = estimate_offset_features(A, B, max_offset=max_offset, min_overlap=min_overlap,
-                                           min_confidence=min_confidence, method="motion-xcorr",
+            B, b_idx = _motion(other, o.other_stream, width, progress, "motion OTHER")
+            est = estimate_offset_features(A, B, max_offset=o.max_offset, min_overlap=o.min_overlap,
+                                           min_confidence=o.min_confidence, method="motion-xcorr",
                                            keep_curve=keep_curve)  # fmt: skip
         except SyncmmError as e:
             yield e
@@ -248,33 +230,14 @@ def align_many_motion(
         )  # fmt: skip
 
 
-@dataclasses.dataclass(frozen=True)
-class MulticamResult:
-    """Every file placed on REF's timeline (``paths[0]``), with the pairwise results behind it.
-
-    ``errors[i]`` is the error that kept file ``i`` from being decoded (None if it was decoded);
-    ``results`` holds the aligned pairs ``(a, b, SyncResult)`` with ``a < b``.
-    """
-
-    paths: tuple[str, ...]
-    infos: tuple[MediaInfo | None, ...]
-    errors: tuple[SyncmmError | None, ...]
-    results: tuple[tuple[int, int, SyncResult], ...]
-    timeline: Timeline
-
-
 def align_timeline(
     paths: Sequence[str | os.PathLike],
+    options: AlignOptions | None = None,
     *,
     stream: int | None = None,
-    sr: int = 16000,
-    max_offset: float | None = None,
-    min_overlap: float | None = None,
-    method: str = "xcorr",
-    fine_window: float = 30.0,
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     parallel: bool | None = None,
     progress: StageFn | None = None,
+    **overrides: Any,
 ) -> MulticamResult:
     """Place several recordings of one event on the timeline of the first (multicam).
 
@@ -287,10 +250,11 @@ def align_timeline(
     ----------
     paths : sequence of str or PathLike
         REF first, then the others (at least two in all).
+    options, sr, max_offset, min_overlap, method, fine_window, min_confidence, parallel, progress
+        As in :func:`align` (drift and the per-file streams do not apply); progress stages ``"decode"`` and
+        ``"align pairs"`` (done/total in pairs).
     stream : int, optional
         Audio stream of every file (default the first).
-    sr, max_offset, min_overlap, method, fine_window, min_confidence, parallel, progress
-        As in :func:`align`; progress stages ``"decode"`` and ``"align pairs"`` (done/total in pairs).
 
     Returns
     -------
@@ -303,6 +267,8 @@ def align_timeline(
     """
     from ..media import probe
 
+    o = AlignOptions.of(options, **overrides)
+    sr = o.sr
     paths = [str(p) for p in paths]
     if len(paths) < 2:
         raise ParameterError("a timeline needs REF and at least one other file")
@@ -332,8 +298,7 @@ def align_timeline(
                 raise d
             errors[i], d = d, None
         audio.append(d)
-    options = dict(max_offset=max_offset, min_overlap=min_overlap, method=method, fine_window=fine_window,
-                   min_confidence=min_confidence)  # fmt: skip
+    options_kw = o.keywords("max_offset", "min_overlap", "method", "fine_window", "min_confidence")
     results: list[tuple[int, int, SyncResult]] = []
     try:
         todo = [(a, b) for a in range(len(paths)) for b in range(a + 1, len(paths)) if audio[a] and audio[b]]
@@ -341,7 +306,7 @@ def align_timeline(
             if progress:
                 progress("align pairs", k, len(todo))
             try:
-                results.append((a, b, _align_decoded(audio[a], audio[b], sr, drift=False, **options)))
+                results.append((a, b, _align_decoded(audio[a], audio[b], sr, drift=False, **options_kw)))
             except AlignmentError:
                 continue  # these two share no (reliable) content: no edge
     finally:

@@ -10,13 +10,11 @@ import logging
 import math
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 
 from ..exceptions import NoStreamError, ParameterError
-from ..types import TimeMap
+from ..types import ApplyPlan, TimeMap
 from ._open import open_container, require_decoder
 from .audio import _timeline_kind, timeline_origin
 from .write import DEFAULT_AUDIO_CODEC
@@ -43,50 +41,6 @@ _HALF = 24  # taps each side of the resampling kernel
 _DRIFT_SAMPLES = 0.25
 
 ProgressFn = Callable[[float, float | None], None]
-
-
-@dataclass(frozen=True)
-class ApplyPlan:
-    """What ``apply`` will write, decided before anything is written (``--dry-run`` prints it)."""
-
-    ref: str
-    other: str
-    output: str
-    mode: str  # "video" or "shift"
-    offset_s: float
-    drift_ppm: float
-    other_stream: int  # absolute stream index in OTHER
-    ref_stream: int | None  # REF's audio stream (absolute) the alignment used; --verify compares with it
-    video_stream: int | None  # REF's video stream copied (video mode)
-    keep_streams: tuple[int, ...]  # REF's audio streams copied after the new audio (--keep-original-audio)
-    start_s: float  # OUT's timeline: REF's start ...
-    end_s: float  # ... and end
-    out_format: str
-    audio_codec: str  # FFmpeg encoder, or "copy"
-    rate: int
-    channels: int
-    resample: bool
-
-    @property
-    def time_map(self) -> TimeMap:
-        """The plan's map from REF time to OTHER time."""
-        return TimeMap(self.offset_s, self.drift_ppm)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["keep_streams"] = list(self.keep_streams)
-        return d
-
-
-@dataclass(frozen=True)
-class ApplyStats:
-    """What was written."""
-
-    video_packets: int
-    copied_audio_packets: int
-    audio_samples: int
-    other_t0: float
-    first_audio_s: float | None  # REF time of OUT's first audio sample (copy: of its first packet)
 
 
 def _container_format(output: str) -> str:

@@ -18,7 +18,6 @@ so that the samples themselves are kept bit-exact.
 
 from __future__ import annotations
 
-import fractions
 import logging
 import math
 import os
@@ -27,16 +26,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..exceptions import OutputError
+from ..types import ApplyPlan, ApplyStats
 from ._open import open_container
-from .apply_plan import (
-    _BLOCK_S,
-    _HALF,
-    ApplyPlan,
-    ApplyStats,
-    ProgressFn,
-)
+from .apply_plan import _BLOCK_S, _HALF, ProgressFn
 from .audio import AudioReader, timeline_origin
-from .write import UNSIGNALLED_PRIMING
+from .write import AudioEncoder
 
 log = logging.getLogger(__name__)
 
@@ -113,60 +107,11 @@ def placed_audio(plan: ApplyPlan, reader: AudioReader) -> Iterator[np.ndarray]:
             win.drop_before(lo + len(k))
 
 
-class _Encoder:
-    """Encode float ``(channels, n)`` blocks into a new audio stream, first sample at ``start_s``."""
-
-    def __init__(self, out, codec: str, rate: int, channels: int, start_s: float, out_format: str = ""):
-        import av
-
-        self.skip = UNSIGNALLED_PRIMING.get((out_format, codec), 0)  # samples the container cannot mark as priming
-        self.layout = "mono" if channels == 1 else "stereo" if channels == 2 else av.AudioLayout(channels).name
-        self.s = out.add_stream(codec, rate=rate)
-        self.s.layout = self.layout
-        if codec in ("aac", "libopus", "libmp3lame"):
-            self.s.bit_rate = min(96000 * channels, 320000)
-        fmts = [f.name for f in (self.s.codec_context.codec.audio_formats or [])]
-        fmt = fmts[0] if fmts else "fltp"
-        if codec == "flac" or codec.startswith("pcm_s24") or codec == "alac":
-            fmt = next((f for f in fmts if f.startswith("s32")), fmt)  # keep 24-bit sources 24-bit
-        self.out = out
-        self.rate = rate
-        self.pts0 = int(round(start_s * rate))
-        self.n = 0
-        self.tb = fractions.Fraction(1, rate)
-        self.res = av.AudioResampler(
-            format=fmt, layout=self.layout, rate=rate, frame_size=self.s.codec_context.frame_size or None
-        )
-
-    @property
-    def written_s(self) -> float:
-        return (self.pts0 + self.n) / self.rate
-
-    def write(self, y: np.ndarray) -> None:
-        import av
-
-        if self.skip:
-            cut = min(self.skip, y.shape[1])
-            self.skip -= cut
-            self.n += cut
-            y = y[:, cut:]
-        if y.shape[1] == 0:
-            return
-        fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(y, np.float32), format="fltp", layout=self.layout)
-        fr.sample_rate = self.rate
-        fr.time_base = self.tb
-        fr.pts = self.pts0 + self.n
-        self.n += y.shape[1]
-        for o in self.res.resample(fr):
-            for p in self.s.encode(o):
-                self.out.mux(p)
-
-    def close(self) -> None:
-        for o in self.res.resample(None):
-            for p in self.s.encode(o):
-                self.out.mux(p)
-        for p in self.s.encode(None):
-            self.out.mux(p)
+def _encoder(out, plan: ApplyPlan, start_s: float) -> AudioEncoder:
+    """The plan's audio encoder: lossy codecs at 96 kbit/s per channel (at most 320), 24-bit sources kept."""
+    lossy = plan.audio_codec in ("aac", "libopus", "libmp3lame")
+    bit_rate = min(96000 * plan.channels, 320000) if lossy else None
+    return AudioEncoder(out, plan.audio_codec, plan.rate, plan.channels, start_s, bit_rate=bit_rate, deep=True)
 
 
 def conform(plan: ApplyPlan, dest: str | os.PathLike, progress: ProgressFn | None = None) -> ApplyStats:
@@ -218,7 +163,7 @@ def _encode(plan: ApplyPlan, dest: str | os.PathLike, progress: ProgressFn | Non
                 vout = out.add_stream_from_template(vin)
                 ins = [vin]
             origin = timeline_origin(rc) if rc is not None else 0.0  # copied packets keep REF's clock
-            enc = _Encoder(out, plan.audio_codec, plan.rate, plan.channels, plan.start_s + origin, plan.out_format)
+            enc = _encoder(out, plan, plan.start_s + origin)
             if rc is not None and plan.keep_streams:
                 kin = [s for s in rc.streams if s.index in plan.keep_streams]
                 kept = {s.index: out.add_stream_from_template(s) for s in kin}

@@ -27,6 +27,73 @@ DEFAULT_AUDIO_CODEC = {
 UNSIGNALLED_PRIMING = {("adts", "aac"): 1024}
 
 
+class AudioEncoder:
+    """The one audio encoding loop (every writer: ``write_audio``, corrected media, generated test video):
+    float ``(channels, n)`` blocks at ``in_rate`` -> resample to the encoder's format and ``rate`` -> encode ->
+    mux into ``out``, the first sample at ``start_s``; :meth:`close` flushes.
+
+    The priming the container cannot signal (:data:`UNSIGNALLED_PRIMING`) is skipped at the start, so that
+    decoded sample k is the intended sample k.  ``bit_rate`` None leaves the codec's default; ``deep`` keeps
+    24-bit sources 24-bit in FLAC/ALAC/PCM24 (32-bit sample format).
+    """
+
+    def __init__(self, out, codec: str, rate: int, channels: int, start_s: float = 0.0, *,
+                 in_rate: int | None = None, bit_rate: int | None = None, deep: bool = False):  # fmt: skip
+        import av
+
+        self.in_rate = in_rate or rate
+        priming = UNSIGNALLED_PRIMING.get((out.format.name, codec), 0)
+        self.skip = round(priming * self.in_rate / rate)  # input samples the container cannot mark as priming
+        self.layout = "mono" if channels == 1 else "stereo" if channels == 2 else av.AudioLayout(channels).name
+        self.s = out.add_stream(codec, rate=rate)
+        self.s.layout = self.layout
+        if bit_rate:
+            self.s.bit_rate = bit_rate
+        fmts = [f.name for f in (self.s.codec_context.codec.audio_formats or [])]
+        fmt = fmts[0] if fmts else "fltp"
+        if deep and (codec == "flac" or codec.startswith("pcm_s24") or codec == "alac"):
+            fmt = next((f for f in fmts if f.startswith("s32")), fmt)
+        self.out = out
+        self.pts0 = int(round(start_s * self.in_rate))
+        self.n = 0
+        self.tb = fractions.Fraction(1, self.in_rate)
+        self.res = av.AudioResampler(format=fmt, layout=self.layout, rate=rate,
+                                     frame_size=self.s.codec_context.frame_size or None)  # fmt: skip
+
+    @property
+    def written_s(self) -> float:
+        """The time just after the last sample given (skipped priming included)."""
+        return (self.pts0 + self.n) / self.in_rate
+
+    def write(self, y: np.ndarray) -> None:
+        """Encode the next block (float, ``(channels, n)``)."""
+        import av
+
+        if self.skip:
+            cut = min(self.skip, y.shape[1])
+            self.skip -= cut
+            self.n += cut
+            y = y[:, cut:]
+        if y.shape[1] == 0:
+            return
+        fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(y, np.float32), format="fltp", layout=self.layout)
+        fr.sample_rate = self.in_rate
+        fr.time_base = self.tb
+        fr.pts = self.pts0 + self.n
+        self.n += y.shape[1]
+        for o in self.res.resample(fr):
+            for p in self.s.encode(o):
+                self.out.mux(p)
+
+    def close(self) -> None:
+        """Flush the resampler and the encoder."""
+        for o in self.res.resample(None):
+            for p in self.s.encode(o):
+                self.out.mux(p)
+        for p in self.s.encode(None):
+            self.out.mux(p)
+
+
 def check_audio_container(path: str | os.PathLike) -> str:
     """The default encoder for an audio file named ``path``.
 
@@ -80,41 +147,12 @@ def write_audio(
     chunks = _chunks(y, sr)
     first = next(chunks)
     ch = channels or first.shape[0]
-    layout = "mono" if ch == 1 else "stereo"
     out_rate = rate or (48000 if codec in ("libopus", "opus") else sr)
     with av.open(str(path), "w") as c:
-        s = c.add_stream(codec, rate=out_rate)
-        s.layout = layout
-        if bit_rate:
-            s.bit_rate = bit_rate
-        fmts = s.codec_context.codec.audio_formats
-        fmt = fmts[0].name if fmts else "fltp"
-        fs = s.codec_context.frame_size or None
-        res = av.AudioResampler(format=fmt, layout=layout, rate=out_rate, frame_size=fs)
-        tb = fractions.Fraction(1, sr)
-        a = 0
-        skip = round(UNSIGNALLED_PRIMING.get((c.format.name, s.codec_context.name), 0) * sr / out_rate)
+        enc = AudioEncoder(c, codec, out_rate, ch, start_s, in_rate=sr, bit_rate=bit_rate)
         for chunk in itertools.chain([first], chunks):
-            if chunk.shape[0] != ch:
-                chunk = np.repeat(chunk[:1], ch, axis=0)
-            if skip:
-                cut = min(skip, chunk.shape[1])
-                chunk, skip, a = chunk[:, cut:], skip - cut, a + cut
-                if chunk.shape[1] == 0:
-                    continue
-            fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout=layout)
-            fr.sample_rate = sr
-            fr.time_base = tb
-            fr.pts = int(round(start_s * sr)) + a
-            a += chunk.shape[1]
-            for o in res.resample(fr):
-                for p in s.encode(o):
-                    c.mux(p)
-        for o in res.resample(None):
-            for p in s.encode(o):
-                c.mux(p)
-        for p in s.encode(None):
-            c.mux(p)
+            enc.write(chunk if chunk.shape[0] == ch else np.repeat(chunk[:1], ch, axis=0))
+        enc.close()
 
 
 def _chunks(y: np.ndarray | Iterable[np.ndarray], sr: int) -> Iterator[np.ndarray]:
@@ -171,16 +209,11 @@ def write_test_video(
             opts.update(preset="veryfast", bf=str(bframes))
         vs = c.add_stream("libx264", rate=fps, options=opts)
         vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
-        a_s = res = None
+        enc = None
         data = None
         if audio is not None:
             data = np.atleast_2d(np.asarray(audio, np.float32))
-            layout = "mono" if data.shape[0] == 1 else "stereo"
-            a_s = c.add_stream(audio_codec, rate=sr)
-            a_s.layout = layout
-            fmts = a_s.codec_context.codec.audio_formats
-            res = av.AudioResampler(format=fmts[0].name if fmts else "fltp", layout=layout, rate=sr,
-                                    frame_size=a_s.codec_context.frame_size or None)  # fmt: skip
+            enc = AudioEncoder(c, audio_codec, sr, data.shape[0], start_s)
         a = 0
         for i in range(n_frames):
             img = frame(i)
@@ -191,22 +224,12 @@ def write_test_video(
             if data is not None:  # audio up to this frame's end, so the file is interleaved
                 b = min(data.shape[1], int(round((i + 1) / fps * sr)))
                 if b > a:
-                    af = av.AudioFrame.from_ndarray(np.ascontiguousarray(data[:, a:b]), format="fltp", layout=layout)
-                    af.sample_rate = sr
-                    af.time_base = fractions.Fraction(1, sr)
-                    af.pts = a + int(round(start_s * sr))
+                    enc.write(data[:, a:b])
                     a = b
-                    for o in res.resample(af):
-                        for p in a_s.encode(o):
-                            c.mux(p)
         for p in vs.encode(None):
             c.mux(p)
-        if data is not None:
-            for o in res.resample(None):
-                for p in a_s.encode(o):
-                    c.mux(p)
-            for p in a_s.encode(None):
-                c.mux(p)
+        if enc is not None:
+            enc.close()
 
 
 REENCODE_EXT = {"aac": ".m4a", "mp3": ".mp3", "opus": ".ogg", "flac": ".flac", "vorbis": ".oga"}

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ..media.apply_plan import ApplyPlan
+from ..types import ApplyPlan
 
 
 def ffmpeg_equivalent(plan: ApplyPlan, other_t0: float = 0.0) -> list[str]:

@@ -18,7 +18,7 @@ TIMELINE_CONVENTION = (
 
 
 def timeline_report(mc) -> dict[str, Any]:
-    """The report of a :class:`~syncmm.jobs.align.MulticamResult` as a JSON-ready dict.
+    """The report of a :class:`~syncmm.types.MulticamResult` as a JSON-ready dict.
 
     ``exit_code`` is the most severe of the files': 0 placed, 3 unreadable, 4 unplaced (no shared content).
     """

@@ -81,4 +81,6 @@ def test_no_module_over_400_lines():
 def test_the_reader_sees_relative_imports():
     assert "media" in _imports(ROOT / "jobs" / "align.py")
     assert "alignment" in _imports(ROOT / "jobs" / "check.py")
-    assert "media" not in _imports(ROOT / "report" / "ffmpeg.py")  # a TYPE_CHECKING import only
+    results = ROOT / "types" / "results.py"
+    assert "from ..exceptions import SyncmmError" in results.read_text()  # under `if TYPE_CHECKING:`
+    assert "exceptions" not in _imports(results)
