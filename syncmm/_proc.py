@@ -6,6 +6,18 @@ import contextlib
 import os
 import signal
 import sys
+import threading
+
+#: Set by the command's SIGTERM/SIGINT handler.  The handler also raises KeyboardInterrupt, but when the signal
+#: lands while Python code runs inside a C library's callback (a decoder's log hook) that exception is swallowed
+#: there; long loops and the final rename of every output check this flag, so the stop is never lost.
+INTERRUPTED = threading.Event()
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if the command was told to stop (see :data:`INTERRUPTED`)."""
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 def die_with_parent(parent_pid: int | None = None) -> None:

@@ -212,6 +212,9 @@ def check_output_path(
 
 
 def _commit(tmp: Path, target: Path, overwrite: bool) -> None:
+    from ._proc import raise_if_interrupted
+
+    raise_if_interrupted()  # a stop that arrived during the write: nothing is renamed into place
     with open(tmp, "rb+") as f:
         os.fsync(f.fileno())
     os.chmod(tmp, _umask_mode())

@@ -66,11 +66,16 @@ def sigterm_as_interrupt() -> None:
     import contextlib
     import signal
 
+    from .._proc import INTERRUPTED
+
     def handler(signum, frame):
+        INTERRUPTED.set()  # remembered: the exception below can be swallowed inside a C library's callback
         raise KeyboardInterrupt
 
     with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave signals alone
         signal.signal(signal.SIGTERM, handler)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # Ctrl-C: the same, remembered
+            signal.signal(signal.SIGINT, handler)
 
 
 def handle_errors(fn: F) -> F:

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .._proc import raise_if_interrupted
 from ..exceptions import OutputError
 from ..types import ApplyPlan, ApplyStats
 from ._open import open_container
@@ -186,6 +187,7 @@ def _encode(plan: ApplyPlan, dest: str | os.PathLike, progress: ProgressFn | Non
 
             if rc is not None:
                 for pkt in rc.demux(*ins):
+                    raise_if_interrupted()
                     if pkt.dts is None and pkt.pts is None:
                         continue  # demuxer flush packet
                     t = float((pkt.dts if pkt.dts is not None else pkt.pts) * pkt.time_base) - origin
@@ -226,6 +228,7 @@ def _copy_shift(plan: ApplyPlan, dest: str | os.PathLike, progress: ProgressFn |
         last = -1.0
         total = plan.end_s - plan.start_s
         for pkt in oc.demux(ist):
+            raise_if_interrupted()
             if pkt.pts is None:
                 continue
             t = float((pkt.pts + shift) * tb)

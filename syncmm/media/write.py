@@ -69,6 +69,9 @@ class AudioEncoder:
         """Encode the next block (float, ``(channels, n)``)."""
         import av
 
+        from .._proc import raise_if_interrupted
+
+        raise_if_interrupted()
         if self.skip:
             cut = min(self.skip, y.shape[1])
             self.skip -= cut
