@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..exceptions import ParameterError
+from ..types import ApplyPlan, ApplyStats
 
 StageFn = Callable[[str, float, "float | None"], None]
 MODES = ("auto", "video", "shift")
@@ -23,9 +24,9 @@ class ApplyOutcome:
     """The plan, what writing it did (None for a dry run), the verification (None unless asked) and OTHER's
     first-sample time the ffmpeg equivalent needs."""
 
-    plan: object  # syncmm.media.apply_plan.ApplyPlan
-    stats: object | None  # syncmm.media.apply_plan.ApplyStats
-    verify: object | None  # syncmm.alignment.verify.VerifyResult
+    plan: ApplyPlan
+    stats: ApplyStats | None
+    verify: object | None  # syncmm.alignment.verify.Verification
     other_t0: float
 
 
