@@ -32,7 +32,7 @@ DEFAULT_BAND_S = 0.3
 DEFAULT_ONSET_BAND_S = 0.6
 #: :func:`warp` refuses a path whose cost is above this share of chance (:func:`path_contrast`); see the README
 #: ("syncmm warp": when it refuses) for the pairs it was chosen on.
-DEFAULT_MAX_CONTRAST = 0.55
+DEFAULT_MAX_CONTRAST = 0.50
 MIN_WARP_S = 1.0  # shorter inputs carry too little to warp
 
 

@@ -50,7 +50,7 @@ def warp_cmd(
     ] = None,
     max_contrast: Annotated[
         float, typer.Option(help="Refuse a path costing more than this share of chance (1 = accept anything).")
-    ] = 0.55,
+    ] = 0.50,
     overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (the summary on stdout).")] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,

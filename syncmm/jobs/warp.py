@@ -11,7 +11,7 @@ from pathlib import Path
 #: Audio rate for the features: the first of these that the frame rate divides (12 kHz keeps pitches to 5 kHz).
 ANALYSIS_RATES = (12000, 22050, 24000, 16000, 20000)
 #: Above this combined duration (s) the two files are decoded and analysed in two worker processes.
-PARALLEL_ABOVE_S = 20.0
+PARALLEL_ABOVE_S = 60.0
 
 
 @dataclass(frozen=True, eq=False)
