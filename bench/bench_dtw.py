@@ -118,7 +118,7 @@ def make_pair(n: int, seed: int = 0) -> Path:
 
 
 def path_error(path: np.ndarray, t_ref: np.ndarray, t_other: np.ndarray) -> float:
-    from syncmm.alignment.dtw import WarpPath
+    from syncmm.types import WarpPath
 
     wp = WarpPath(np.asarray(path, np.int64), RATE, 0.0, len(t_ref), 0, 0)
     return float(np.mean(np.abs(wp.transfer(t_ref) - t_other)))
@@ -237,7 +237,7 @@ def audio_end_to_end(args) -> None:
             rows.append((f"synctoolbox chroma+DLNCO + MrMsDTW (features {info['features_s']:.1f} s, DTW "
                          f"{info['dtw_s']:.2f} s)", best.wall_s, best.peak_rss_mb))  # fmt: skip
             path = np.load(out)
-            from syncmm.alignment.dtw import WarpPath
+            from syncmm.types import WarpPath
 
             wp = WarpPath(path.astype(np.int64), RATE, 0.0, 0, 0, 0)
             diff = np.abs(wp.transfer(m[:, 0]) - m[:, 1])

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs the peer tools the offset benchmark compares against, in their own environment (never a
-# dependency of syncmm), plus Debian's ffmpeg CLI, which they call.  Idempotent; exits 0 even when
-# something cannot be installed (the benchmark then says which peers it skipped).
+# dependency of syncmm), plus Debian's ffmpeg CLI, which they call, and fluidsynth with the FluidR3 GM
+# sound font (bench_warp_vienna.py renders the Vienna performances with ../shared/data/vienna_dev/render.sh).
+# Idempotent; exits 0 even when something cannot be installed (the benchmark then says what it skipped).
 set -u
 cd "$(dirname "$0")"
-if ! command -v ffmpeg >/dev/null 2>&1; then
+missing=""
+command -v ffmpeg >/dev/null 2>&1 || missing="$missing ffmpeg"
+command -v fluidsynth >/dev/null 2>&1 || missing="$missing fluidsynth"
+[ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || missing="$missing fluid-soundfont-gm"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg) >/dev/null 2>&1 \
-      || echo "setup_peers: could not install ffmpeg; the peers will be skipped" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing) >/dev/null 2>&1 \
+      || echo "setup_peers: could not install$missing; what needs it will be skipped" >&2
   else
-    echo "setup_peers: ffmpeg not on PATH and apt-get not usable; the peers will be skipped" >&2
+    echo "setup_peers: missing$missing and apt-get not usable; what needs it will be skipped" >&2
   fi
 fi
 if [ ! -x .venv-peers/bin/python ] || [ ! -f .venv-peers/.ok ]; then

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .alignment.dtw import warp
+    from .alignment.multiscale import warp
     from .alignment.xcorr import estimate_offset
     from .jobs.align import align
     from .options import AlignOptions
@@ -28,7 +28,7 @@ _LAZY = {
     "estimate_offset": ("syncmm.alignment.xcorr", "estimate_offset"),
     "SyncResult": ("syncmm.types", "SyncResult"),
     "OffsetEstimate": ("syncmm.types", "OffsetEstimate"),
-    "warp": ("syncmm.alignment.dtw", "warp"),
+    "warp": ("syncmm.alignment.multiscale", "warp"),
     "WarpPath": ("syncmm.types", "WarpPath"),
     "TimeMap": ("syncmm.types", "TimeMap"),
     "AlignOptions": ("syncmm.options", "AlignOptions"),

@@ -12,8 +12,10 @@ from numba import njit
 
 
 @njit(cache=True, fastmath=True)
-def _row_cost(X, Yt, i, a, b, metric, cost_add, out):  # pragma: no cover - compiled
-    """Local costs of REF frame ``i`` against OTHER frames ``a..b-1`` into ``out[:b-a]`` (SIMD over frames)."""
+def _row_cost(X, Yt, Xo, Yot, ow, i, a, b, metric, cost_add, out, e2):  # pragma: no cover - compiled
+    """Local costs of REF frame ``i`` against OTHER frames ``a..b-1`` into ``out[:b-a]`` (SIMD over frames):
+    the metric on ``X``/``Yt`` plus ``ow`` times the Euclidean distance of the onset rows ``Xo``/``Yot``
+    (none when they have no columns)."""
     w = b - a
     for t in range(w):
         out[t] = 0.0
@@ -33,13 +35,26 @@ def _row_cost(X, Yt, i, a, b, metric, cost_add, out):  # pragma: no cover - comp
                 out[t] += e * e
         for t in range(w):
             out[t] = cost_add + np.sqrt(out[t])
+    do = Xo.shape[1]
+    if do > 0:
+        for t in range(w):
+            e2[t] = 0.0
+        for k in range(do):
+            x = Xo[i, k]
+            for t in range(w):
+                e = x - Yot[k, a + t]
+                e2[t] += e * e
+        for t in range(w):
+            out[t] += ow * np.sqrt(e2[t])
 
 
 @njit(cache=True)
-def _band_accumulate(X, Yt, lo, hi, offs, steps, weights, cost_add, metric, subseq, D, B):  # pragma: no cover
+def _band_accumulate(X, Yt, Xo, Yot, ow, lo, hi, offs, steps, weights, cost_add, metric, start_r, start_o, D, B):  # noqa: E501  # pragma: no cover
     """Fill the accumulated cost ``D`` and the chosen step ``B`` (-1: a start cell) over the band.
 
-    ``Yt`` is OTHER's features transposed, (d, M), so that a row's local costs vectorise.
+    ``Yt`` is OTHER's features transposed, (d, M), so that a row's local costs vectorise; ``Xo``/``Yot`` the
+    onset rows (N, k) and (k, M), weight ``ow`` (k = 0: none).  A path may start at ``(i, 0)`` at the cost
+    ``start_r[i]`` and at ``(0, j)``, j > 0, at ``start_o[j]`` (inf: not there), plus the cell's local cost.
     """
     N = X.shape[0]
     S = steps.shape[0]
@@ -51,6 +66,7 @@ def _band_accumulate(X, Yt, lo, hi, offs, steps, weights, cost_add, metric, subs
     for i in range(N):
         wmax = max(wmax, hi[i] - lo[i])
     cr = np.empty(wmax)
+    e2 = np.empty(wmax)
     classic = (S == 3 and steps[0, 0] == 1 and steps[0, 1] == 1 and steps[1, 0] == 1 and steps[1, 1] == 0
                and steps[2, 0] == 0 and steps[2, 1] == 1)  # fmt: skip
     for i in range(N):
@@ -61,16 +77,18 @@ def _band_accumulate(X, Yt, lo, hi, offs, steps, weights, cost_add, metric, subs
                 plo[s], phi[s], pbase[s] = 0, 0, 0
             else:
                 plo[s], phi[s], pbase[s] = lo[pi], hi[pi], offs[pi] - lo[pi]
-        _row_cost(X, Yt, i, lo[i], hi[i], metric, cost_add, cr)
+        _row_cost(X, Yt, Xo, Yot, ow, i, lo[i], hi[i], metric, cost_add, cr, e2)
         if classic:
-            _row_classic(D, B, cr, i, lo[i], hi[i], base, plo[0], phi[0], pbase[0], weights, subseq)
+            _row_classic(D, B, cr, i, lo[i], hi[i], base, plo[0], phi[0], pbase[0], weights, start_r, start_o)
             continue
         for j in range(lo[i], hi[i]):
             c = cr[j - lo[i]]
             best = inf
             bs = -1
-            if j == 0 and (i == 0 or subseq):
-                best = c  # a start: (0, 0), or any REF row in subsequence mode
+            if j == 0:
+                best = start_r[i] + c  # a start: (0, 0), any REF row in subsequence mode, or a free end
+            elif i == 0:
+                best = start_o[j] + c
             for s in range(S):
                 pj = j - steps[s, 1]
                 if pj < plo[s] or pj >= phi[s]:
@@ -84,7 +102,7 @@ def _band_accumulate(X, Yt, lo, hi, offs, steps, weights, cost_add, metric, subs
 
 
 @njit(cache=True)
-def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, subseq):  # pragma: no cover - compiled
+def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, start_r, start_o):  # pragma: no cover
     """One row for the steps (1,1), (1,0), (0,1), unrolled (same order and ties as the generic loop)."""
     inf = np.inf
     w0, w1, w2 = weights[0], weights[1], weights[2]
@@ -93,8 +111,10 @@ def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, subseq
         c = cr[j - lo_i]
         best = inf
         bs = -1
-        if j == 0 and (i == 0 or subseq):
-            best = c
+        if j == 0:
+            best = start_r[i] + c
+        elif i == 0:
+            best = start_o[j] + c
         if i > 0:
             if plo <= j - 1 < phi:
                 v = D[pbase + j - 1] + w0 * c

@@ -1,9 +1,9 @@
-"""Banded and multiscale dynamic time warping.
+"""Banded dynamic time warping.
 
-:func:`dtw` runs one banded DTW over feature frames (memory: the band, never N x M).  :func:`warp` is the
-multiscale driver: features smoothed and downsampled, a path found at the coarsest scale over the whole
-matrix, then at each finer scale a band around the projected path.  Both take feature matrices with time
-on the last axis, ``(d, N)``, as librosa does, and return frozen dataclasses.
+:func:`dtw` runs one banded DTW over feature frames (memory: the band, never N x M); the helpers here
+(downsampling, projecting a path to a finer scale) serve the multiscale driver
+:func:`syncmm.alignment.multiscale.warp`.  Feature matrices have time on the last axis, ``(d, N)``, as
+librosa's do; results are frozen dataclasses.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import math
 import numpy as np
 
 from ..exceptions import AlignmentError, ParameterError
-from ..types import DTWResult, WarpPath
-from .dtw_contrast import _compress, _roll, path_contrast
+from ..types import DTWResult
 
 #: Step sets: (d_ref, d_other) steps and their weights on the local cost.
 STEP_SETS = {
@@ -27,16 +26,6 @@ STEP_SETS = {
     "slope2": (np.array([[1, 1], [2, 1], [1, 2]]), np.array([2.0, 3.0, 3.0])),
 }
 METRICS = {"cosine": 0, "euclidean": 1}
-COARSE_MAX_FRAMES = 1500  # the coarsest scale has at most this many REF frames
-FACTOR = 4  # downsampling between scales
-KEY_MAX_FRAMES = 250  # the transposition search compares the 12 keys at this resolution
-#: Defaults of :func:`warp`, chosen on the Schubert D911-03 pair (README "syncmm warp": sensitivity table).
-DEFAULT_COST_ADD = 0.1
-DEFAULT_COMPRESS = 300.0
-#: :func:`warp` refuses a path whose cost is above this share of chance (:func:`path_contrast`); see the README
-#: ("syncmm warp": when it refuses) for the pairs it was chosen on.
-DEFAULT_MAX_CONTRAST = 0.55
-MIN_WARP_S = 1.0  # shorter inputs carry too little to warp
 
 
 def _check_features(F, name: str) -> np.ndarray:
@@ -100,6 +89,8 @@ def dtw(
     steps: str | tuple = "classic",
     cost_add: float = 1.0,
     subsequence: bool = False,
+    onsets: tuple[np.ndarray, np.ndarray] | None = None,
+    onset_weight: float = 1.0,
 ) -> DTWResult:
     """Banded DTW between feature sequences ``X`` (REF) and ``Y`` (OTHER).
 
@@ -121,6 +112,11 @@ def dtw(
         Added to every local cost (1 maps a cosine distance in [0, 1] to [1, 2], which favours short paths).
     subsequence : bool
         OTHER is a part of REF: the path may start and end at any REF frame (but covers all of OTHER).
+    onsets : (np.ndarray [shape=(k, N)], np.ndarray [shape=(k, M)]), optional
+        Second features of the same frames whose Euclidean distance, times ``onset_weight``, is added to
+        every local cost (see :func:`warp`).
+    onset_weight : float
+        Their weight.
 
     Returns
     -------
@@ -147,10 +143,37 @@ def dtw(
     lo, hi = _full_band(n, mm) if band is None else (np.asarray(band[0], np.int64), np.asarray(band[1], np.int64))
     if lo.shape != (n,) or hi.shape != (n,) or (lo < 0).any() or (hi > mm).any() or (hi < lo).any():
         raise ParameterError(f"band must be two int arrays of length {n} with 0 <= lo <= hi <= {mm}")
-    return _run(_rows(X, m), _rows(Y, m), lo, hi, st, w, cost_add, m, subsequence)
+    ons = _check_onsets(onsets, n, mm, onset_weight)
+    if ons is not None:
+        ons = (ons[0].T, ons[1].T)
+    return _run(_rows(X, m), _rows(Y, m), lo, hi, st, w, cost_add, m, _ends(n, mm, subsequence), ons, onset_weight)
 
 
-def _run(R, Q, lo, hi, st, w, cost_add, m, subsequence) -> DTWResult:
+def _check_onsets(onsets, n: int, m: int, weight: float):
+    if onsets is None:
+        return None
+    A, B = _check_features(onsets[0], "REF onsets"), _check_features(onsets[1], "OTHER onsets")
+    if A.shape[1] != n or B.shape[1] != m or A.shape[0] != B.shape[0]:
+        raise ParameterError("onsets must have the frames of the features and the same dimensions for both")
+    if not (math.isfinite(weight) and weight >= 0):
+        raise ParameterError("onset_weight must be >= 0")
+    return A, B
+
+
+def _ends(n: int, m: int, subsequence: bool):
+    """Where a path may start and end: ``(start_r, start_o, end_r, end_o)``, the cost of starting at
+    ``(i, 0)`` / ``(0, j)`` and of ending at ``(i, m-1)`` / ``(n-1, j)`` (inf: not there).  Fixed ends: the
+    corners only; ``subsequence``: any REF row, free of cost.  (The kernel takes any such costs.)"""
+    inf = np.inf
+    start_r, start_o, end_r, end_o = np.full(n, inf), np.full(m, inf), np.full(n, inf), np.full(m, inf)
+    start_r[0] = end_r[n - 1] = end_o[m - 1] = 0.0
+    if subsequence:
+        start_r[:] = end_r[:] = 0.0
+    return start_r, start_o, end_r, end_o
+
+
+def _run(R, Q, lo, hi, st, w, cost_add, m, ends, onsets=None, onset_weight=0.0) -> DTWResult:
+    """One banded DTW of unit rows ``R``/``Q`` (see :func:`dtw`), ends from :func:`_ends`."""
     from ._dtw_kernels import _backtrack, _band_accumulate
 
     n, mm = len(R), len(Q)
@@ -158,20 +181,27 @@ def _run(R, Q, lo, hi, st, w, cost_add, m, subsequence) -> DTWResult:
     np.cumsum(hi - lo, out=offs[1:])
     D = np.empty(offs[-1], np.float64)
     B = np.empty(offs[-1], np.int8)
-    _band_accumulate(R, np.ascontiguousarray(Q.T), lo, hi, offs, st, w, float(cost_add), m, subsequence, D, B)
+    if onsets is None:
+        Ro, Qo = np.zeros((n, 0)), np.zeros((0, mm))
+    else:
+        Ro, Qo = np.ascontiguousarray(onsets[0], np.float64), np.ascontiguousarray(onsets[1].T, np.float64)
+    start_r, start_o, end_r, end_o = ends
+    _band_accumulate(R, np.ascontiguousarray(Q.T), Ro, Qo, float(onset_weight), lo, hi, offs, st, w, float(cost_add), m,
+                     start_r, start_o, D, B)  # fmt: skip
     j_end = mm - 1
-    if subsequence:
-        rows = np.flatnonzero((lo <= j_end) & (hi > j_end))
-        if len(rows) == 0:
-            raise AlignmentError("no path: the band never reaches the end of OTHER")
-        vals = D[offs[rows] + j_end - lo[rows]]
+    rows = np.flatnonzero((lo <= j_end) & (hi > j_end) & np.isfinite(end_r))  # ending in OTHER's last frame
+    vals = D[offs[rows] + j_end - lo[rows]] + end_r[rows]
+    cols = np.arange(lo[n - 1], hi[n - 1])
+    cols = cols[np.isfinite(end_o[cols])]  # ending in REF's last frame
+    cvals = D[offs[n - 1] + cols - lo[n - 1]] + end_o[cols]
+    if len(rows) + len(cols) == 0:
+        raise AlignmentError("no path: the band does not contain an end cell")
+    if len(cols) and (not len(rows) or cvals.min() < vals.min()):
+        k = int(np.argmin(cvals))
+        i_end, j_end, cost = n - 1, int(cols[k]), float(cvals[k])
+    else:
         k = int(np.argmin(vals))
         i_end, cost = int(rows[k]), float(vals[k])
-    else:
-        i_end = n - 1
-        if not lo[i_end] <= j_end < hi[i_end]:
-            raise AlignmentError("no path: the band does not contain the end cell")
-        cost = float(D[offs[i_end] + j_end - lo[i_end]])
     if not math.isfinite(cost):
         raise AlignmentError("no path: the band is too narrow to connect the start to the end")
     path = _backtrack(lo, offs, st, B, i_end, j_end)
@@ -217,152 +247,3 @@ def _project(path: np.ndarray, f: int, n: int, m: int, radius: int, subsequence:
         hi[-1] = m
     hi = np.maximum(hi, lo + 1)
     return lo, np.minimum(hi, m)
-
-
-def warp(
-    ref_features: np.ndarray,
-    other_features: np.ndarray,
-    rate: float,
-    *,
-    metric: str = "cosine",
-    steps: str | tuple = "classic",
-    cost_add: float = DEFAULT_COST_ADD,
-    band_s: float = 0.3,
-    compress: float | None = DEFAULT_COMPRESS,
-    transpose: str | int | None = "auto",
-    subsequence: bool = False,
-    offset_s: float | None = None,
-    offset_radius_s: float = 10.0,
-    ref_t0: float = 0.0,
-    other_t0: float = 0.0,
-    max_contrast: float = DEFAULT_MAX_CONTRAST,
-) -> WarpPath:
-    """Multiscale DTW: the time map between two feature sequences at ``rate`` frames/s.
-
-    Parameters
-    ----------
-    ref_features : np.ndarray [shape=(d, N)]
-        REF features, time last (chroma, MFCC, onset channels... any stack of the same frames).
-    other_features : np.ndarray [shape=(d, M)]
-        OTHER features at the same rate.
-    rate : float
-        Frames per second of both.
-    metric, steps, cost_add, subsequence
-        As in :func:`dtw`.
-    band_s : float
-        Half-width of the band around the path projected from the coarser scale, in seconds (at least
-        two frames of that scale).
-    compress : float or None
-        Non-negative features (chroma, onset strength) are unit-normalised and log-compressed,
-        ``log(1 + compress * x)``, so that weak pitch classes count; None: as given.
-    transpose : "auto", int or None
-        Features whose dimension is a multiple of 12 are taken as blocks of pitch classes: ``"auto"`` tries
-        the 12 circular shifts of OTHER's at the coarsest scale and keeps the cheapest (performances in
-        different keys); an int forces a shift; None: no shift.
-    offset_s : float, optional
-        A known offset (``t_REF - t_OTHER``, e.g. from :func:`syncmm.estimate_offset`) for offset-plus-wobble
-        material: only the overlap it implies is warped, and the coarsest scale searches within
-        ``offset_radius_s`` of it instead of the whole matrix.  The map is then defined on that overlap.
-    offset_radius_s : float
-        How far the path may wander from the seeded offset at the coarsest scale.
-    ref_t0, other_t0 : float
-        Times of the first frames.
-    max_contrast : float
-        Refuse (:class:`AlignmentError`) a path whose mean cost is above this share of chance
-        (:func:`path_contrast`): the inputs are not two renditions of one thing.
-
-    Returns
-    -------
-    WarpPath
-
-    Raises
-    ------
-    AlignmentError
-        An input is shorter than :data:`MIN_WARP_S`, or the best path is no better than chance (which is also
-        what constant features, silence included, give).
-    """
-    X = _check_features(ref_features, "REF")
-    Y = _check_features(other_features, "OTHER")
-    if X.shape[0] != Y.shape[0]:
-        raise ParameterError(f"REF has {X.shape[0]} feature dimensions, OTHER {Y.shape[0]}")
-    if not (math.isfinite(rate) and rate > 0):
-        raise ParameterError("rate must be > 0")
-    if not (math.isfinite(band_s) and band_s >= 0):
-        raise ParameterError("band_s must be >= 0")
-    if metric not in METRICS:
-        raise ParameterError(f"unknown metric {metric!r}; use cosine or euclidean")
-    m = METRICS[metric]
-    st, w = _steps(steps)
-    n0, mm0 = X.shape[1], Y.shape[1]
-    a_r = a_o = 0
-    if offset_s is not None:
-        if not (math.isfinite(offset_s) and math.isfinite(offset_radius_s) and offset_radius_s > 0):
-            raise ParameterError("offset_s must be finite and offset_radius_s > 0")
-        a_r, a_o = max(0, int(round(offset_s * rate))), max(0, int(round(-offset_s * rate)))
-        length = min(n0 - a_r, mm0 - a_o)
-        if length < 2:
-            raise AlignmentError(f"no path: an offset of {offset_s:.3f} s leaves no overlap")
-        X, Y = X[:, a_r : a_r + length], Y[:, a_o : a_o + length]
-    for name, F in (("REF", X), ("OTHER", Y)):
-        if F.shape[1] < MIN_WARP_S * rate:
-            raise AlignmentError(f"{name} is too short to warp ({F.shape[1] / rate:.2f} s; needs {MIN_WARP_S:g} s)")
-    if compress is not None and (X.min() >= 0 and Y.min() >= 0):
-        X, Y = _compress(X, compress), _compress(Y, compress)
-    R = _rows(X, m)
-    n, mm = X.shape[1], Y.shape[1]
-    factors = [1]
-    while max(n, mm) // factors[-1] > COARSE_MAX_FRAMES:
-        factors.append(factors[-1] * FACTOR)
-    factors = factors[::-1]
-    shift = 0
-    if transpose is not None and X.shape[0] % 12 == 0:
-        if transpose == "auto":
-            f = 1
-            while max(n, mm) // f > KEY_MAX_FRAMES:
-                f *= 2
-            Rf = _downsample(R, f, m)
-            costs = []
-            for k in range(12):
-                Of = _downsample(_rows(_roll(Y, k), m), f, m)
-                r = _run(Rf, Of, *_full_band(len(Rf), len(Of)), st, w, cost_add, m, subsequence)
-                costs.append(r.cost / len(r.path))
-            shift = int(np.argmin(costs))
-        elif isinstance(transpose, int):
-            shift = transpose % 12
-        else:
-            raise ParameterError("transpose must be 'auto', an int or None")
-    Q = _rows(_roll(Y, shift), m)
-    path = None
-    cells = 0
-    prev_f = None
-    for f in factors:
-        Rf, Of = _downsample(R, f, m), _downsample(Q, f, m)
-        if path is None and offset_s is not None:  # seeded: the diagonal of the overlap, +- the radius
-            rad = max(int(round(offset_radius_s * rate / f)), 2)
-            i = np.arange(len(Rf))
-            lo = np.clip(i - rad, 0, len(Of)).astype(np.int64)
-            hi = np.clip(i + rad + 1, 1, len(Of)).astype(np.int64)
-            lo[0], hi[-1] = 0, len(Of)
-            hi = np.maximum(hi, lo + 1)
-        elif path is None:
-            lo, hi = _full_band(len(Rf), len(Of))
-        else:
-            r = prev_f // f
-            radius = max(int(round(band_s * rate / f)), 2)
-            lo, hi = _project(path, r, len(Rf), len(Of), radius, subsequence)
-        res = _run(Rf, Of, lo, hi, st, w, cost_add, m, subsequence)
-        path, prev_f = res.path, f
-        cells += res.cells
-    contrast = path_contrast(R, Q, path, m)
-    if a_r or a_o:
-        path = path + np.array([a_r, a_o], np.int64)
-    wp = WarpPath(path=path, rate=float(rate), cost=res.cost, n_ref=n0, n_other=mm0, cells=cells, ref_t0=ref_t0,
-                  other_t0=other_t0, scales=tuple(factors), chroma_shift=shift, contrast=contrast)  # fmt: skip
-    if contrast > max_contrast:
-        raise AlignmentError(
-            f"no reliable time map: the best path matches the two inputs no better than chance "
-            f"(cost {contrast:.2f} of chance; at most {max_contrast:.2f} is trusted): they may not be the same "
-            "piece or recording",
-            estimate=wp,
-        )
-    return wp

@@ -18,9 +18,18 @@ from ._exit import handle_errors
 def warp_cmd(
     ref: Annotated[Path, typer.Argument(help="REF: media, or a .npy (d, N) feature matrix.", metavar="REF")],
     other: Annotated[Path, typer.Argument(help="OTHER: media, or a .npy (d, M) feature matrix.", metavar="OTHER")],
-    features: Annotated[str, typer.Option(help="chroma, cens, onset, mfcc, joined by +.")] = "chroma+onset",
+    features: Annotated[
+        str, typer.Option(help="chroma, cens, onset, mfcc, joined by + (onsets pin the finest scale).")
+    ] = "chroma+onset",
+    onset_weight: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Weight of the onset distance against the harmonic cost [default: 0.75]."),
+    ] = None,
     rate: Annotated[float, typer.Option(help="Feature frames per second (of the .npy inputs too).")] = 50.0,
-    band: Annotated[str, typer.Option(help="Half-width of the band around the coarser scale's path.")] = "0.3s",
+    band: Annotated[
+        str | None,
+        typer.Option(help="Half-width of the band around the coarser scale's path [default: 0.3s, 0.6s with onsets]."),
+    ] = None,
     metric: Annotated[str, typer.Option(help="cosine or euclidean.")] = "cosine",
     steps: Annotated[str, typer.Option(help="classic, symmetric or slope2.")] = "classic",
     transpose: Annotated[str, typer.Option(help="auto (try the 12 keys for chroma), none, or semitones.")] = "auto",
@@ -41,7 +50,7 @@ def warp_cmd(
     ] = None,
     max_contrast: Annotated[
         float, typer.Option(help="Refuse a path costing more than this share of chance (1 = accept anything).")
-    ] = 0.55,
+    ] = 0.50,
     overwrite: Annotated[bool, typer.Option("--overwrite", "-y", help="Replace existing outputs.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (the summary on stdout).")] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
@@ -67,7 +76,7 @@ def warp_cmd(
 
     check_value("feature_rate", rate, "--rate")
     check_value("min_confidence", max_contrast, "--max-contrast")
-    band_s = check_value("band", parse_time_option(band, "--band"))
+    band_s = None if band is None else check_value("band", parse_time_option(band, "--band"))
     seed = None if offset in (None, "auto") else parse_time_option(offset, "--offset")
     from ..outputs import OutputGate
     from ..report import writers
@@ -94,11 +103,11 @@ def warp_cmd(
 
     with stderr_progress(not quiet) as progress:
         tr: str | int | None = None if transpose == "none" else "auto" if transpose == "auto" else int(transpose)
-        w = job.warp_files(ref, other, features=features, rate=rate, metric=metric, steps=steps, band_s=band_s or 0.0,
+        w = job.warp_files(ref, other, features=features, rate=rate, metric=metric, steps=steps, band_s=band_s,
                            transpose=tr, subsequence=subsequence, offset="auto" if offset == "auto" else seed,
-                           max_contrast=max_contrast, progress=progress)  # fmt: skip
-        wp, fr, fo, sig_r = w.path, w.ref_features, w.other_features, w.ref_signal
-        report = warp_report(wp, str(ref), str(other), features if sig_r is not None else "npy")
+                           max_contrast=max_contrast, onset_weight=onset_weight, progress=progress)  # fmt: skip
+        wp, fr, fo = w.path, w.ref_features, w.other_features
+        report = warp_report(wp, str(ref), str(other), features if w.ref_audio is not None else "npy")
         if w.seed_offset_s is not None:
             report["seed_offset_s"] = round(w.seed_offset_s, 6)
         if output is not None:
@@ -111,7 +120,7 @@ def warp_cmd(
             from ..report.plots import plot_warp
 
             progress("plot", 0.0, None)
-            plot_warp(plot, wp, fr.X, fo.X, band_s=band_s or 0.0, summary=wp.summary(), names=(str(ref), str(other)),
+            plot_warp(plot, wp, fr.X, fo.X, band_s=wp.band_s, summary=wp.summary(), names=(str(ref), str(other)),
                       inputs=[ref, other], overwrite=overwrite)  # fmt: skip
         if render is not None:
             job.render(w, ref, other, render, overwrite)

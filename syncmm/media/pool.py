@@ -134,6 +134,7 @@ def decode_many(
     allow_damaged: bool = False,
     *,
     analyse: Analyse,
+    while_waiting: Callable[[], None] | None = None,
 ) -> list[DecodedAudio | SyncmmError]:
     """Decode several files at ``sr`` (in parallel processes if ``parallel``); errors are returned, not raised.
 
@@ -150,9 +151,14 @@ def decode_many(
         Go on with damaged input (:func:`~syncmm.media.load_audio`).
     analyse : callable
         Run on each file's samples where they are decoded; the result is ``DecodedAudio.analysis``.
+    while_waiting : callable, optional
+        The caller's own work, run here once the workers are started (after the fork, so no thread of it
+        is copied into them) and before their results are collected; first when decoding here.
     """
     out: list[DecodedAudio | SyncmmError | None] = [None] * len(jobs)
     if not parallel:
+        if while_waiting:
+            while_waiting()
         for i, (path, info, stream, stage) in enumerate(jobs):
             cb = (lambda d, t, s=stage: progress(s, d, t)) if progress else None
             try:
@@ -171,6 +177,8 @@ def decode_many(
             proc.start()
             child.close()
             pending[parent] = (i, proc)
+        if while_waiting:
+            while_waiting()
         while pending:
             for conn in wait(list(pending)):
                 i, proc = pending[conn]

@@ -22,6 +22,8 @@ def warp_report(wp, ref: str, other: str, features: str) -> dict[str, Any]:
         "features": features,
         "rate": wp.rate,
         "chroma_shift": wp.chroma_shift,
+        "band_s": round(float(wp.band_s), 6),
+        "onset_weight": round(float(wp.onset_weight), 6),
         "contrast": round(float(wp.contrast), 4),
         "summary": {k: round(v, 6) for k, v in s.items()},
         "path_length": int(len(wp.path)),

@@ -61,6 +61,8 @@ class WarpPath:
     #: mean local cost along the path / mean local cost of the same REF frames against OTHER frames moved away
     #: from the path (1 = no better than chance; :func:`warp` refuses paths above ``max_contrast``)
     contrast: float = 0.0
+    band_s: float = 0.0  #: half-width of the band searched around each coarser scale's path (s)
+    onset_weight: float = 0.0  #: weight of the onset distance at the finest scale (0: no onset features)
 
     def _curve(self) -> tuple[np.ndarray, np.ndarray]:
         i, j = self.path[:, 0], self.path[:, 1]
@@ -70,10 +72,12 @@ class WarpPath:
         return ui.astype(np.float64), sums / counts
 
     def transfer(self, times_in_ref) -> np.ndarray:
-        """Map REF times (s) to OTHER times (s), interpolating between frames; vectorised."""
+        """Map REF times (s) to OTHER times (s), interpolating between frames; vectorised.  Before the path's
+        first and after its last REF frame the map continues at tempo 1 (a warp of the sounding parts only)."""
         ui, jm = self._curve()
         t = (np.asarray(times_in_ref, np.float64) - self.ref_t0) * self.rate
-        return np.interp(t, ui, jm) / self.rate + self.other_t0
+        u = np.interp(t, ui, jm) + np.minimum(t - ui[0], 0.0) + np.maximum(t - ui[-1], 0.0)
+        return u / self.rate + self.other_t0
 
     def inverse(self, times_in_other) -> np.ndarray:
         """Map OTHER times (s) to REF times (s): the same path read the other way."""

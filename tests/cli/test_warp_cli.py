@@ -126,3 +126,20 @@ def test_offset_seed_warps_the_overlap(tmp_path):
     inside = (m[:, 0] > 12) & (m[:, 0] < 33)
     truth = np.interp(m[inside, 0] - 10.0, t, f)
     assert np.median(np.abs(m[inside, 1] - truth)) <= 0.02
+
+
+def test_leading_silence_and_trailing_applause_are_not_warped(pair, tmp_path):
+    """OTHER with 4 s of silence before the music and 6 s of noise (applause) after it: the map over the music
+    is as good as without them (those ends are left out of the warp and the map runs on at tempo 1 there)."""
+    d, tau, g = pair
+    y = load_audio(d / "other.flac", SR).y
+    noise = np.random.default_rng(3).normal(0, 0.05, 6 * SR).astype(np.float32)
+    write_audio(tmp_path / "padded.wav", np.concatenate([np.zeros(4 * SR, np.float32), y, noise]), SR)
+    r = run("warp", d / "ref.wav", tmp_path / "padded.wav", "-o", tmp_path / "m.csv", "-f", "json")
+    assert r.exit_code == 0, r.output
+    m = np.loadtxt(tmp_path / "m.csv", delimiter=",", skiprows=1)
+    probe = (m[:, 0] > 2) & (m[:, 0] < g[-1] - 2)
+    truth = np.interp(m[probe, 0], g, tau) + 4.0
+    err = np.abs(m[probe, 1] - truth)
+    assert np.median(err) <= 0.02 and err.max() <= 0.1, (np.median(err), err.max())
+    assert abs(m[0, 1] - 4.0) <= 0.15  # REF's start lands where OTHER's music starts, not in the silence

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from syncmm.alignment.dtw import STEP_SETS, WarpPath, dtw, warp
+from syncmm.alignment.dtw import STEP_SETS, dtw
+from syncmm.alignment.multiscale import warp
 from syncmm.exceptions import AlignmentError, ParameterError
+from syncmm.types import WarpPath
 
 
-def naive(X, Y, steps, weights, cost_add=1.0, metric="cosine", subsequence=False):
+def naive(X, Y, steps, weights, cost_add=1.0, metric="cosine", subsequence=False, onsets=None, onset_weight=1.0):
     """Full N x M DTW in plain NumPy: accumulated cost matrix and the path by backtracking."""
     if metric == "cosine":
         A = X / np.maximum(np.linalg.norm(X, axis=0), 1e-300)
@@ -18,6 +20,9 @@ def naive(X, Y, steps, weights, cost_add=1.0, metric="cosine", subsequence=False
     else:
         C = np.sqrt(((X.T[:, None, :] - Y.T[None, :, :]) ** 2).sum(-1))
     C = C + cost_add
+    if onsets is not None:
+        A, Bo = onsets
+        C = C + onset_weight * np.sqrt(((A.T[:, None, :] - Bo.T[None, :, :]) ** 2).sum(-1))
     n, m = C.shape
     D = np.full((n, m), np.inf)
     P = np.full((n, m), -1)
@@ -73,6 +78,24 @@ def test_subsequence_equals_naive(rng):
         cost, path = naive(X, Y, st, w, subsequence=True)
         res = dtw(X, Y, subsequence=True)
         assert res.cost == pytest.approx(cost) and np.array_equal(res.path, path)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_onset_term_equals_naive(rng, metric):
+    """The onset channel: ``onset_weight`` x the Euclidean distance of a second feature set, added to every cell."""
+    st, w = STEP_SETS["classic"]
+    for weight in (0.0, 0.75, 3.0):
+        n, m = int(rng.integers(5, 30)), int(rng.integers(5, 30))
+        X, Y = rng.random((4, n)), rng.random((4, m))
+        ons = (rng.random((12, n)), rng.random((12, m)))
+        cost, path = naive(X, Y, st, w, cost_add=0.3, metric=metric, onsets=ons, onset_weight=weight)
+        res = dtw(X, Y, metric=metric, cost_add=0.3, onsets=ons, onset_weight=weight)
+        assert res.cost == pytest.approx(cost, rel=1e-9)
+        np.testing.assert_array_equal(res.path, path)
+    with pytest.raises(ParameterError, match="onsets"):
+        dtw(X, Y, onsets=(ons[0][:, :-1], ons[1]))
+    with pytest.raises(ParameterError, match="onset_weight"):
+        dtw(X, Y, onsets=ons, onset_weight=-1.0)
 
 
 def test_textbook_example():
