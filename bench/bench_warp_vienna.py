@@ -24,31 +24,9 @@ sys.path.insert(0, str(HERE))
 
 import _vienna as V  # noqa: E402
 from _measure import run  # noqa: E402
+from bench_dtw import STB_AUDIO  # noqa: E402  (synctoolbox's chroma + DLNCO + MrMsDTW, its own process)
 
 PEER_PY = HERE / ".venv-dtw" / "bin" / "python"
-STB = """
-import sys, json, numpy as np, librosa
-from synctoolbox.dtw.mrmsdtw import sync_via_mrmsdtw
-from synctoolbox.feature.chroma import pitch_to_chroma, quantize_chroma
-from synctoolbox.feature.dlnco import pitch_onset_features_to_DLNCO
-from synctoolbox.feature.pitch import audio_to_pitch_features
-from synctoolbox.feature.pitch_onset import audio_to_pitch_onset_features
-from synctoolbox.feature.utils import estimate_tuning
-feats = []
-for p in sys.argv[1:3]:
-    y, _ = librosa.load(p, sr=22050)
-    tun = estimate_tuning(y, 22050)
-    fp = audio_to_pitch_features(f_audio=y, Fs=22050, tuning_offset=tun, feature_rate=50, verbose=False)
-    ch = quantize_chroma(pitch_to_chroma(f_pitch=fp))
-    po = audio_to_pitch_onset_features(f_audio=y, Fs=22050, tuning_offset=tun, verbose=False)
-    dl = pitch_onset_features_to_DLNCO(f_peaks=po, feature_rate=50, feature_sequence_length=ch.shape[1],
-                                       visualize=False)
-    feats.append((ch, dl))
-wp = sync_via_mrmsdtw(f_chroma1=feats[0][0], f_onset1=feats[0][1], f_chroma2=feats[1][0], f_onset2=feats[1][1],
-                      input_feature_rate=50, step_weights=np.array([1.5, 1.5, 2.0]), threshold_rec=10 ** 6,
-                      verbose=False)
-np.save(sys.argv[3], wp.T)
-"""
 
 
 def syncmm_pair(p: dict) -> tuple[np.ndarray | None, float, float, str]:
@@ -64,7 +42,7 @@ def syncmm_pair(p: dict) -> tuple[np.ndarray | None, float, float, str]:
 
 def stb_pair(p: dict) -> tuple[np.ndarray | None, float, float, str]:
     out = WORK / f"stb_{p['id']}.npy"
-    r = run([str(PEER_PY), "-c", STB, str(p["ref_path"]), str(p["other_path"]), str(out)], timeout=900)
+    r = run([str(PEER_PY), "-c", STB_AUDIO, str(p["ref_path"]), str(p["other_path"]), str(out)], timeout=900)
     if r.returncode != 0:
         return None, r.wall_s, r.peak_rss_mb, (r.stderr.strip().splitlines() or ["failed"])[-1][:80]
     path = np.load(out)
