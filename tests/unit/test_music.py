@@ -97,3 +97,12 @@ def test_warp_of_spans_and_the_map_outside(rng):
     np.testing.assert_allclose(wp.transfer(t), t + 0.4, atol=0.03)
     with pytest.raises(ParameterError, match="spans"):
         warp(X, Y, RATE, spans=((20, 400), (0, 300)))
+
+
+def test_spans_with_a_seeded_offset(rng):
+    """A seed and spans together: the seed is moved into the spans' frames and the overlap stays inside them."""
+    X = np.abs(np.cumsum(rng.standard_normal((12, 400)), axis=1))
+    Y = np.hstack([np.ones((12, 30)), X[:, 50:350], np.ones((12, 60))])  # REF frame 50 + k = OTHER frame 30 + k
+    wp = warp(X, Y, RATE, spans=((50, 350), (30, 330)), offset_s=(50 - 30) / RATE, compress=None, transpose=None)
+    assert tuple(wp.path[0]) == (50, 30) and tuple(wp.path[-1]) == (349, 329)
+    np.testing.assert_allclose(wp.transfer(np.array([2.0, 4.0])), np.array([2.0, 4.0]) - 0.4, atol=0.03)
