@@ -204,13 +204,32 @@ class AudioReader:
                 n_out += x.shape[1]
                 yield x
 
+        pending: list = []  # decoded frames not yet resampled: fed to FFmpeg's resampler ~0.5 s at a time, not
+        pending_n = 0  # frame by frame (its per-call cost was a quarter of decoding a 10-min MP3)
+
+        def flush() -> Iterator[np.ndarray]:
+            nonlocal pending_n
+            if pending:
+                f0 = pending[0]
+                cat = np.concatenate([f.to_ndarray() for f in pending], axis=1) if len(pending) > 1 else None
+                big = f0 if cat is None else av.AudioFrame.from_ndarray(cat, f0.format.name, f0.layout.name)
+                big.sample_rate, pending_n = f0.sample_rate, 0
+                pending.clear()
+                yield from out(res.resample(big))
+
         def feed(fr) -> Iterator[np.ndarray]:
-            nonlocal pos
-            yield from out(res.resample(fr))
+            nonlocal pos, pending_n
+            if pending and fr.format is not pending[0].format and fr.format.name != pending[0].format.name:
+                yield from flush()  # one resampler call takes one sample format
+            pending.append(fr)
+            pending_n += fr.samples
             pos += fr.samples / fr.sample_rate
+            if pending_n >= fr.sample_rate // 2:
+                yield from flush()
 
         def fill(gap: float) -> Iterator[np.ndarray]:
             nonlocal res, pos, n_out
+            yield from flush()
             yield from out(res.resample(None))
             res = new_resampler()
             pos += gap
@@ -293,6 +312,7 @@ class AudioReader:
                 if d_h > _GAP_S:
                     yield from fill(d_h)
                 yield from feed(held)
+            yield from flush()
             yield from out(res.resample(None))
         except av.error.FFmpegError as e:
             if n_out < rate:
