@@ -49,12 +49,11 @@ def _row_cost(X, Yt, Xo, Yot, ow, i, a, b, metric, cost_add, out, e2):  # pragma
 
 
 @njit(cache=True)
-def _band_accumulate(X, Yt, Xo, Yot, ow, lo, hi, offs, steps, weights, cost_add, metric, start_r, start_o, D, B):  # noqa: E501  # pragma: no cover
+def _band_accumulate(X, Yt, Xo, Yot, ow, lo, hi, offs, steps, weights, cost_add, metric, subseq, D, B):  # noqa: E501  # pragma: no cover
     """Fill the accumulated cost ``D`` and the chosen step ``B`` (-1: a start cell) over the band.
 
     ``Yt`` is OTHER's features transposed, (d, M), so that a row's local costs vectorise; ``Xo``/``Yot`` the
-    onset rows (N, k) and (k, M), weight ``ow`` (k = 0: none).  A path may start at ``(i, 0)`` at the cost
-    ``start_r[i]`` and at ``(0, j)``, j > 0, at ``start_o[j]`` (inf: not there), plus the cell's local cost.
+    onset rows (N, k) and (k, M), weight ``ow`` (k = 0: none).
     """
     N = X.shape[0]
     S = steps.shape[0]
@@ -79,16 +78,14 @@ def _band_accumulate(X, Yt, Xo, Yot, ow, lo, hi, offs, steps, weights, cost_add,
                 plo[s], phi[s], pbase[s] = lo[pi], hi[pi], offs[pi] - lo[pi]
         _row_cost(X, Yt, Xo, Yot, ow, i, lo[i], hi[i], metric, cost_add, cr, e2)
         if classic:
-            _row_classic(D, B, cr, i, lo[i], hi[i], base, plo[0], phi[0], pbase[0], weights, start_r, start_o)
+            _row_classic(D, B, cr, i, lo[i], hi[i], base, plo[0], phi[0], pbase[0], weights, subseq)
             continue
         for j in range(lo[i], hi[i]):
             c = cr[j - lo[i]]
             best = inf
             bs = -1
-            if j == 0:
-                best = start_r[i] + c  # a start: (0, 0), any REF row in subsequence mode, or a free end
-            elif i == 0:
-                best = start_o[j] + c
+            if j == 0 and (i == 0 or subseq):
+                best = c  # a start: (0, 0), or any REF row in subsequence mode
             for s in range(S):
                 pj = j - steps[s, 1]
                 if pj < plo[s] or pj >= phi[s]:
@@ -102,7 +99,7 @@ def _band_accumulate(X, Yt, Xo, Yot, ow, lo, hi, offs, steps, weights, cost_add,
 
 
 @njit(cache=True)
-def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, start_r, start_o):  # pragma: no cover
+def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, subseq):  # pragma: no cover - compiled
     """One row for the steps (1,1), (1,0), (0,1), unrolled (same order and ties as the generic loop)."""
     inf = np.inf
     w0, w1, w2 = weights[0], weights[1], weights[2]
@@ -111,10 +108,8 @@ def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, start_
         c = cr[j - lo_i]
         best = inf
         bs = -1
-        if j == 0:
-            best = start_r[i] + c
-        elif i == 0:
-            best = start_o[j] + c
+        if j == 0 and (i == 0 or subseq):
+            best = c
         if i > 0:
             if plo <= j - 1 < phi:
                 v = D[pbase + j - 1] + w0 * c

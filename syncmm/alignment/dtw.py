@@ -146,7 +146,7 @@ def dtw(
     ons = _check_onsets(onsets, n, mm, onset_weight)
     if ons is not None:
         ons = (ons[0].T, ons[1].T)
-    return _run(_rows(X, m), _rows(Y, m), lo, hi, st, w, cost_add, m, _ends(n, mm, subsequence), ons, onset_weight)
+    return _run(_rows(X, m), _rows(Y, m), lo, hi, st, w, cost_add, m, subsequence, ons, onset_weight)
 
 
 def _check_onsets(onsets, n: int, m: int, weight: float):
@@ -160,20 +160,8 @@ def _check_onsets(onsets, n: int, m: int, weight: float):
     return A, B
 
 
-def _ends(n: int, m: int, subsequence: bool):
-    """Where a path may start and end: ``(start_r, start_o, end_r, end_o)``, the cost of starting at
-    ``(i, 0)`` / ``(0, j)`` and of ending at ``(i, m-1)`` / ``(n-1, j)`` (inf: not there).  Fixed ends: the
-    corners only; ``subsequence``: any REF row, free of cost.  (The kernel takes any such costs.)"""
-    inf = np.inf
-    start_r, start_o, end_r, end_o = np.full(n, inf), np.full(m, inf), np.full(n, inf), np.full(m, inf)
-    start_r[0] = end_r[n - 1] = end_o[m - 1] = 0.0
-    if subsequence:
-        start_r[:] = end_r[:] = 0.0
-    return start_r, start_o, end_r, end_o
-
-
-def _run(R, Q, lo, hi, st, w, cost_add, m, ends, onsets=None, onset_weight=0.0) -> DTWResult:
-    """One banded DTW of unit rows ``R``/``Q`` (see :func:`dtw`), ends from :func:`_ends`."""
+def _run(R, Q, lo, hi, st, w, cost_add, m, subsequence, onsets=None, onset_weight=0.0) -> DTWResult:
+    """One banded DTW of unit rows ``R``/``Q`` (see :func:`dtw`)."""
     from ._dtw_kernels import _backtrack, _band_accumulate
 
     n, mm = len(R), len(Q)
@@ -185,23 +173,21 @@ def _run(R, Q, lo, hi, st, w, cost_add, m, ends, onsets=None, onset_weight=0.0) 
         Ro, Qo = np.zeros((n, 0)), np.zeros((0, mm))
     else:
         Ro, Qo = np.ascontiguousarray(onsets[0], np.float64), np.ascontiguousarray(onsets[1].T, np.float64)
-    start_r, start_o, end_r, end_o = ends
     _band_accumulate(R, np.ascontiguousarray(Q.T), Ro, Qo, float(onset_weight), lo, hi, offs, st, w, float(cost_add), m,
-                     start_r, start_o, D, B)  # fmt: skip
+                     subsequence, D, B)  # fmt: skip
     j_end = mm - 1
-    rows = np.flatnonzero((lo <= j_end) & (hi > j_end) & np.isfinite(end_r))  # ending in OTHER's last frame
-    vals = D[offs[rows] + j_end - lo[rows]] + end_r[rows]
-    cols = np.arange(lo[n - 1], hi[n - 1])
-    cols = cols[np.isfinite(end_o[cols])]  # ending in REF's last frame
-    cvals = D[offs[n - 1] + cols - lo[n - 1]] + end_o[cols]
-    if len(rows) + len(cols) == 0:
-        raise AlignmentError("no path: the band does not contain an end cell")
-    if len(cols) and (not len(rows) or cvals.min() < vals.min()):
-        k = int(np.argmin(cvals))
-        i_end, j_end, cost = n - 1, int(cols[k]), float(cvals[k])
-    else:
+    if subsequence:
+        rows = np.flatnonzero((lo <= j_end) & (hi > j_end))
+        if len(rows) == 0:
+            raise AlignmentError("no path: the band never reaches the end of OTHER")
+        vals = D[offs[rows] + j_end - lo[rows]]
         k = int(np.argmin(vals))
         i_end, cost = int(rows[k]), float(vals[k])
+    else:
+        i_end = n - 1
+        if not lo[i_end] <= j_end < hi[i_end]:
+            raise AlignmentError("no path: the band does not contain the end cell")
+        cost = float(D[offs[i_end] + j_end - lo[i_end]])
     if not math.isfinite(cost):
         raise AlignmentError("no path: the band is too narrow to connect the start to the end")
     path = _backtrack(lo, offs, st, B, i_end, j_end)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..exceptions import AlignmentError, ParameterError
 from ..types import WarpPath
-from .dtw import METRICS, _check_features, _check_onsets, _downsample, _ends, _full_band, _project, _rows, _run, _steps
+from .dtw import METRICS, _check_features, _check_onsets, _downsample, _full_band, _project, _rows, _run, _steps
 from .dtw_contrast import _compress, _roll, path_contrast
 
 COARSE_MAX_FRAMES = 1500  # the coarsest scale has at most this many REF frames
@@ -179,8 +179,7 @@ def warp(
             costs = []
             for k in range(12):
                 Of = _downsample(_rows(_roll(Y, k), m), f, m)
-                ends = _ends(len(Rf), len(Of), subsequence)
-                r = _run(Rf, Of, *_full_band(len(Rf), len(Of)), st, w, cost_add, m, ends)
+                r = _run(Rf, Of, *_full_band(len(Rf), len(Of)), st, w, cost_add, m, subsequence)
                 costs.append(r.cost / len(r.path))
             shift = int(np.argmin(costs))
         elif isinstance(transpose, int):
@@ -209,7 +208,7 @@ def warp(
         ons = None
         if f == 1 and onsets is not None:
             ons = (onsets[0].T, (_roll(onsets[1], shift) if onsets[1].shape[0] % 12 == 0 else onsets[1]).T)
-        res = _run(Rf, Of, lo, hi, st, w, cost_add, m, _ends(len(Rf), len(Of), subsequence), ons, onset_weight)
+        res = _run(Rf, Of, lo, hi, st, w, cost_add, m, subsequence, ons, onset_weight)
         path, prev_f = res.path, f
         cells += res.cells
     contrast = path_contrast(R, Q, path, m)
