@@ -25,9 +25,12 @@ def _cpu(who=resource.RUSAGE_SELF) -> float:
     return r.ru_utime + r.ru_stime
 
 
+import syncmm.cli  # noqa: E402
+
+syncmm.cli.process_defaults()  # as `syncmm` does before NumPy loads
+
 import syncmm.alignment.drift as drift  # noqa: E402
 import syncmm.alignment.xcorr as xcorr  # noqa: E402
-import syncmm.cli  # noqa: E402
 import syncmm.jobs.align as jalign  # noqa: E402
 
 stages = {k: {"wall": 0.0, "cpu": 0.0, "n": 0} for k in ("decode", "coarse", "fine", "drift", "drift_fine")}
