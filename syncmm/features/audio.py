@@ -34,7 +34,7 @@ def onset_bands(
     hop_s: float = 0.01,
     n_bands: int = 8,
     fmin: float = 80.0,
-    chunk_frames: int = 16384,
+    chunk_frames: int = 4096,
 ) -> tuple[Features, np.ndarray]:
     """Multi-band onset envelope (positive log-energy flux) of a mono signal.
 

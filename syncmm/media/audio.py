@@ -372,7 +372,7 @@ def load_audio(
         warnings = [w for w in (r.damage.check(path, allow_damaged),) if w]
         t0, index, native_rate, channels, codec = r.t0, r.stream.index, r.native_rate, r.native_channels, r.codec
     y = buf.result()
-    if channels == 2 and len(y) and float(np.max(np.abs(y))) < QUIET_PEAK:
+    if channels == 2 and len(y) and max(float(y.max()), -float(y.min())) < QUIET_PEAK:  # (no |y| copy)
         # near silence from a stereo stream: do the channels cancel when mixed (one wired in reverse, L = -R)?
         e_mix = e_ch = 0.0
         side = _Buffer(len(y) + sr)
