@@ -1,4 +1,5 @@
-"""Open a container with checks that turn every failure into a one-line, actionable error."""
+"""Open a container with checks that turn every failure into a one-line, actionable error; where its
+timeline starts."""
 
 from __future__ import annotations
 
@@ -58,3 +59,28 @@ def open_container(path: str | os.PathLike):
         raise DecodeError(f"{p}: cannot be read as media ({reason}); is it truncated or not a media file?") from e
     except (OSError, UnicodeDecodeError) as e:
         raise DecodeError(f"{p}: cannot be read as media ({e})") from e
+
+
+#: Containers whose timestamps are a presentation timeline that starts at zero by specification: a stream
+#: that starts later (an empty edit in MP4, a later first block in Matroska) really does start later.
+_TIMELINE_FORMATS = ("mov", "mp4", "matroska", "webm", "ogg", "avi", "nut", "flv", "asf")
+#: Containers whose timestamps come from a running clock (MPEG PS/TS): the origin is the container's start.
+_CLOCK_FORMATS = ("mpeg", "mpegts", "mpegtsraw", "mpegvideo")
+
+
+def _timeline_kind(format_name: str) -> str:
+    names = set(format_name.split(","))
+    if names & set(_TIMELINE_FORMATS):
+        return "timeline"
+    if names & set(_CLOCK_FORMATS):
+        return "clock"
+    return "raw"
+
+
+def timeline_origin(container) -> float:
+    """Where time 0 of a file's timeline is on its streams' clock: the container's start time for formats
+    whose timestamps are a transmission clock (MPEG-TS/PS: ``"clock"``), else 0 (MP4/MOV/Matroska keep their
+    streams' own times; raw streams start at 0).  The one place this rule lives."""
+    if _timeline_kind(container.format.name) == "clock" and container.start_time:
+        return container.start_time / 1e6
+    return 0.0

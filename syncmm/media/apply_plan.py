@@ -15,8 +15,7 @@ import numpy as np
 
 from ..exceptions import NoStreamError, ParameterError
 from ..types import ApplyPlan, TimeMap
-from ._open import open_container, require_decoder
-from .audio import _timeline_kind, timeline_origin
+from ._open import _timeline_kind, open_container, require_decoder, timeline_origin
 from .write import DEFAULT_AUDIO_CODEC
 
 log = logging.getLogger(__name__)

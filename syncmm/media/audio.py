@@ -10,16 +10,10 @@ import numpy as np
 
 from ..exceptions import DecodeError, NoStreamError, ParameterError
 from ..types import Signal
-from ._open import open_container, require_decoder
+from ._open import _timeline_kind, open_container, require_decoder, timeline_origin
 from .integrity import Damage, declared_duration
 
 log = logging.getLogger(__name__)
-
-#: Containers whose timestamps are a presentation timeline that starts at zero by specification: a stream
-#: that starts later (an empty edit in MP4, a later first block in Matroska) really does start later.
-_TIMELINE_FORMATS = ("mov", "mp4", "matroska", "webm", "ogg", "avi", "nut", "flv", "asf")
-#: Containers whose timestamps come from a running clock (MPEG PS/TS): the origin is the container's start.
-_CLOCK_FORMATS = ("mpeg", "mpegts", "mpegtsraw", "mpegvideo")
 
 _GAP_S = 0.002  # timestamp jumps larger than this are gaps and are filled with silence
 #: A stereo mix with less than this share of its channels' energy cancels itself (L = -R); it is looked for
@@ -30,22 +24,8 @@ QUIET_PEAK = 1e-3
 ProgressFn = Callable[[float, float | None], None]
 
 
-def _timeline_kind(format_name: str) -> str:
-    names = set(format_name.split(","))
-    if names & set(_TIMELINE_FORMATS):
-        return "timeline"
-    if names & set(_CLOCK_FORMATS):
-        return "clock"
-    return "raw"
-
-
-def timeline_origin(container) -> float:
-    """Where time 0 of a file's timeline is on its streams' clock: the container's start time for formats
-    whose timestamps are a transmission clock (MPEG-TS/PS: ``"clock"``), else 0 (MP4/MOV/Matroska keep their
-    streams' own times; raw streams start at 0).  The one place this rule lives."""
-    if _timeline_kind(container.format.name) == "clock" and container.start_time:
-        return container.start_time / 1e6
-    return 0.0
+#: Sample formats read as they are when no rate or channel change is needed (FFmpeg's own scaling to float).
+_AS_IS = {"flt": 1, "fltp": 1, "s16": 2.0**-15, "s16p": 2.0**-15}
 
 
 class _Buffer:
@@ -208,9 +188,17 @@ class AudioReader:
         pending_n = 0  # frame by frame (its per-call cost was a quarter of decoding a 10-min MP3)
 
         def flush() -> Iterator[np.ndarray]:
-            nonlocal pending_n
+            nonlocal pending_n, n_out
             if pending:
                 f0 = pending[0]
+                scale = _AS_IS.get(f0.format.name) if f0.sample_rate == rate and f0.layout.nb_channels == nch else None
+                if scale is not None and (nch == 1 or f0.format.is_planar):  # the resampler would only convert
+                    x = np.concatenate([f.to_ndarray() for f in pending], axis=1)
+                    x = x.astype(np.float32) * np.float32(scale) if scale != 1 else x
+                    pending_n, n_out = 0, n_out + x.shape[1]
+                    pending.clear()
+                    yield x
+                    return
                 cat = np.concatenate([f.to_ndarray() for f in pending], axis=1) if len(pending) > 1 else None
                 big = f0 if cat is None else av.AudioFrame.from_ndarray(cat, f0.format.name, f0.layout.name)
                 big.sample_rate, pending_n = f0.sample_rate, 0

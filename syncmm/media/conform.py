@@ -28,9 +28,9 @@ import numpy as np
 from .._proc import raise_if_interrupted
 from ..exceptions import OutputError
 from ..types import ApplyPlan, ApplyStats
-from ._open import open_container
+from ._open import open_container, timeline_origin
 from .apply_plan import _BLOCK_S, _HALF, ProgressFn
-from .audio import AudioReader, timeline_origin
+from .audio import AudioReader
 from .write import AudioEncoder
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import DecodeError, NoStreamError, ParameterError
-from ._open import open_container, require_decoder
-from .audio import timeline_origin
+from ._open import open_container, require_decoder, timeline_origin
 
 log = logging.getLogger(__name__)
 

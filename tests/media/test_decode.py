@@ -155,6 +155,31 @@ def test_gap_in_timestamps_is_filled(media_dir):
     assert np.abs(sig.y[int(2.2 * sr) : int(2.8 * sr)]).max() < 1e-3
 
 
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [("as_is.flac", {}), ("as_is.wav", {}), ("as_is.m4a", {"bit_rate": 64000}), ("as_is_st.flac", {"channels": 2})],
+)
+def test_audio_at_the_analysis_rate_skips_the_resampler_bit_exactly(base, media_dir, name, kw):
+    """Frames already at the analysis rate and channel count (s16 FLAC/WAV, float AAC) are read as they are:
+    the same samples, to the bit, as FFmpeg's resampler gives (the path every other file takes)."""
+    sr = 16000
+    p = media_dir / name
+    write_audio(p, excerpt(base, SR, 1.0, 12.0)[::3], sr, **kw)
+    for mono in (True, False):
+        with av.open(str(p)) as c:
+            st = c.streams.audio[0]
+            layout = "mono" if mono else st.layout.name
+            res = av.AudioResampler(format="fltp", layout=layout, rate=sr)
+            ref = np.concatenate([o.to_ndarray() for f in c.decode(st) for o in res.resample(f)], axis=1)
+            ref = np.concatenate([ref, *[o.to_ndarray() for o in res.resample(None)]], axis=1)
+        from syncmm.media.audio import AudioReader
+
+        with AudioReader(p, None, rate=sr, mono=mono) as r:
+            got = np.concatenate(list(r.chunks()), axis=1)
+        assert got.dtype == np.float32 and got.shape == ref.shape
+        assert np.array_equal(got, ref)
+
+
 def test_bad_files(media_dir):
     with pytest.raises(InputError, match="no such file"):
         load_audio(media_dir / "missing.wav")
