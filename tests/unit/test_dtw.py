@@ -11,8 +11,10 @@ from syncmm.exceptions import AlignmentError, ParameterError
 from syncmm.types import WarpPath
 
 
-def naive(X, Y, steps, weights, cost_add=1.0, metric="cosine", subsequence=False, onsets=None, onset_weight=1.0):
-    """Full N x M DTW in plain NumPy: accumulated cost matrix and the path by backtracking."""
+def naive(X, Y, steps, weights, cost_add=1.0, metric="cosine", subsequence=False, onsets=None, onset_weight=1.0,
+          band=None):  # fmt: skip
+    """Full N x M DTW in plain NumPy: accumulated cost matrix and the path by backtracking (cells outside
+    ``band = (lo, hi)``, per row, are unreachable)."""
     if metric == "cosine":
         A = X / np.maximum(np.linalg.norm(X, axis=0), 1e-300)
         Bm = Y / np.maximum(np.linalg.norm(Y, axis=0), 1e-300)
@@ -26,8 +28,12 @@ def naive(X, Y, steps, weights, cost_add=1.0, metric="cosine", subsequence=False
     n, m = C.shape
     D = np.full((n, m), np.inf)
     P = np.full((n, m), -1)
+    if band is not None:
+        C = np.where((np.arange(m) >= band[0][:, None]) & (np.arange(m) < band[1][:, None]), C, np.inf)
     for i in range(n):
         for j in range(m):
+            if not np.isfinite(C[i, j]):
+                continue
             best, bs = (C[i, j], -1) if j == 0 and (i == 0 or subsequence) else (np.inf, -1)
             for s, (di, dj) in enumerate(steps):
                 if i - di >= 0 and j - dj >= 0 and D[i - di, j - dj] + weights[s] * C[i, j] < best:
@@ -69,6 +75,40 @@ def test_kernel_equals_naive_full_dtw(rng, name, metric):
         banded = dtw(X, Y, steps=name, metric=metric, band=(lo, hi))
         assert banded.cost == pytest.approx(cost, rel=1e-9) and banded.cells < n * m
         np.testing.assert_array_equal(banded.path, path)
+
+
+@pytest.mark.parametrize("subsequence", [False, True])
+@pytest.mark.parametrize("ties", [False, True])
+def test_classic_rows_equal_naive_on_ragged_bands(rng, subsequence, ties):
+    """The classic steps' row kernel (interior in one SIMD pass, ends cell by cell) on random monotone bands:
+    narrow, wide, jumping, one cell wide; against the plain loop over the band's cells.  With small integer
+    features (Euclidean) many candidates tie exactly, so the order in which ties are broken is tested too."""
+    st, w = STEP_SETS["classic"]
+    metric = "euclidean" if ties else "cosine"
+    tried = 0
+    for _ in range(60):
+        n, m = int(rng.integers(2, 40)), int(rng.integers(2, 40))
+        if ties:
+            X, Y = rng.integers(0, 2, (3, n)).astype(float), rng.integers(0, 2, (3, m)).astype(float)
+        else:
+            X, Y = rng.random((5, n)), rng.random((5, m))
+        centre = np.sort(rng.integers(0, m, n))
+        lo = np.clip(centre - rng.integers(0, 6, n), 0, m - 1)
+        hi = np.clip(centre + rng.integers(1, 7, n), 1, m)
+        lo = np.minimum.accumulate(lo[::-1])[::-1]
+        hi = np.maximum.accumulate(hi)
+        lo[0], hi[-1] = 0, m
+        kw = dict(cost_add=0.25, subsequence=subsequence, metric=metric)
+        cost, path = naive(X, Y, st, w, band=(lo, hi), **kw)
+        if not np.isfinite(cost):
+            with pytest.raises(AlignmentError):
+                dtw(X, Y, band=(lo, hi), **kw)
+            continue
+        res = dtw(X, Y, band=(lo, hi), **kw)
+        assert res.cost == pytest.approx(cost, rel=1e-12)
+        np.testing.assert_array_equal(res.path, path)
+        tried += 1
+    assert tried >= 20
 
 
 def test_subsequence_equals_naive(rng):
