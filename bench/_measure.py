@@ -1,7 +1,8 @@
-"""Run a command and measure its wall time and the peak memory (PSS) of its whole process tree (psutil)."""
+"""Run a command and measure its wall time, its CPU time and the peak memory (PSS) of its whole process tree."""
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import threading
 import time
@@ -33,9 +34,12 @@ class Run:
     wall_s: float
     peak_rss_mb: float
     timed_out: bool = False
+    #: user + system CPU seconds of the command and every descendant it waited for (workers, ffmpeg)
+    cpu_s: float = 0.0
 
 
 def run(cmd: list[str], timeout: float = 900, env: dict | None = None, cwd: str | None = None) -> Run:
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     peak = 0
@@ -75,4 +79,6 @@ def run(cmd: list[str], timeout: float = 900, env: dict | None = None, cwd: str 
     wall = time.perf_counter() - t0
     stop.set()
     th.join()
-    return Run(proc.returncode, out, err, wall, peak / 1e6, timed_out)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # this process runs one command at a time
+    cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
+    return Run(proc.returncode, out, err, wall, peak / 1e6, timed_out, cpu)

@@ -104,10 +104,12 @@ def bench_case(case: Case, peers: bool, timeout: float) -> list[dict]:
     decode = min(pyav_decode_s([ref, other]) for _ in range(2))
     lib = min(syncmm_inprocess_s(ref, other) for _ in range(2))
     r = run_best([*SYNCMM, "align", str(ref), str(other), "-f", "json"], timeout)
-    off = json.loads(r.stdout)["offset_s"] if r.returncode == 0 else None
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    off = rep.get("offset_s")
     rows.append(
-        dict(case=case.name, tool="syncmm", wall_s=r.wall_s, lib_s=lib, decode_s=decode, rss_mb=r.peak_rss_mb,
-             offset=off, truth=case.truth, note="" if r.returncode == 0 else r.stderr.strip()[-120:])
+        dict(case=case.name, tool="syncmm", wall_s=r.wall_s, cpu_s=r.cpu_s, lib_s=lib, decode_s=decode,
+             rss_mb=r.peak_rss_mb, offset=off, truth=case.truth, drift_ppm=(rep.get("drift") or {}).get("ppm"),
+             note="" if r.returncode == 0 else r.stderr.strip()[-120:])
     )  # fmt: skip
     if not peers:
         return rows
@@ -121,7 +123,7 @@ def bench_case(case: Case, peers: bool, timeout: float) -> list[dict]:
         off = None if r.timed_out else _parse_peer(name, r.stdout, ref, other)
         note = "timed out" if r.timed_out else ("" if off is not None else (r.stderr.strip()[-120:] or "no output"))
         rows.append(
-            dict(case=case.name, tool=name, wall_s=r.wall_s, decode_s=decode, rss_mb=r.peak_rss_mb,
+            dict(case=case.name, tool=name, wall_s=r.wall_s, cpu_s=r.cpu_s, decode_s=decode, rss_mb=r.peak_rss_mb,
                  offset=off, truth=case.truth, note=note)
         )  # fmt: skip
     return rows
@@ -136,25 +138,44 @@ def _fmt_err(row) -> str:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| case | tool | wall s | × decode | align() s | × decode | peak RSS MB | error ms | note |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| case | tool | wall s | × decode | CPU s | align() s | × decode | peak RSS MB | error ms | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "wall_s" not in r:
-            lines.append(f"| {r['case']} | {r['tool']} | | | | | | | {r['note']} |")
+            lines.append(f"| {r['case']} | {r['tool']} | | | | | | | | {r['note']} |")
             continue
         lib = f"{r['lib_s']:.2f} | {r['lib_s'] / r['decode_s']:.2f}" if "lib_s" in r else " | "
         lines.append(
-            f"| {r['case']} | {r['tool']} | {r['wall_s']:.2f} | {r['wall_s'] / r['decode_s']:.2f} | {lib} | "
-            f"{r['rss_mb']:.0f} | {_fmt_err(r)} | {r['note']} |"
+            f"| {r['case']} | {r['tool']} | {r['wall_s']:.2f} | {r['wall_s'] / r['decode_s']:.2f} | "
+            f"{r['cpu_s']:.2f} | {lib} | {r['rss_mb']:.0f} | {_fmt_err(r)} | {r['note']} |"
         )
     return "\n".join(lines)
 
 
+def against_fastest_peer(rows: list[dict], peer: str = "polysync --partial") -> str:
+    """Per case: syncmm's wall and CPU over the peer's and over the sequential decode (issue 16's goals:
+    wall <= 0.5x the peer and <= 1.0x the decode, CPU <= 0.8x the peer; drift within +-2 ppm of 0)."""
+    out = [
+        f"| case | syncmm wall / {peer} | syncmm CPU / {peer} | syncmm wall / decode | drift ppm (truth 0) |",
+        "|---|---|---|---|---|",
+    ]
+    for case in dict.fromkeys(r["case"] for r in rows):
+        s = next((r for r in rows if r["case"] == case and r["tool"] == "syncmm" and "wall_s" in r), None)
+        p = next((r for r in rows if r["case"] == case and r["tool"] == peer and "wall_s" in r), None)
+        if s is None:
+            continue
+        w = f"{s['wall_s'] / p['wall_s']:.2f}" if p else "-"
+        c = f"{s['cpu_s'] / p['cpu_s']:.2f}" if p and p["cpu_s"] > 0 else "-"
+        d = "-" if s.get("drift_ppm") is None else f"{s['drift_ppm']:+.2f}"
+        out.append(f"| {case} | {w} | {c} | {s['wall_s'] / s['decode_s']:.2f} | {d} |")
+    return "\n".join(out)
+
+
 def summary(rows: list[dict]) -> str:
     out = [
-        "| tool | pairs | total wall s | × syncmm time | within 1 ms | within 20 ms | max RSS MB |",
-        "|---|---|---|---|---|---|---|",
+        "| tool | pairs | total wall s | × syncmm time | total CPU s | within 1 ms | within 20 ms | max RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     tools = list(dict.fromkeys(r["tool"] for r in rows))
     base = sum(r["wall_s"] for r in rows if r["tool"] == "syncmm" and "wall_s" in r)
@@ -165,7 +186,8 @@ def summary(rows: list[dict]) -> str:
         errs = [abs(r["offset"] - r["truth"]) if r.get("offset") is not None else np.inf for r in rs]
         wall = sum(r["wall_s"] for r in rs)
         out.append(
-            f"| {t} | {len(rs)} | {wall:.1f} | {wall / base:.1f} | {sum(e <= 1e-3 for e in errs)}/{len(rs)} | "
+            f"| {t} | {len(rs)} | {wall:.1f} | {wall / base:.1f} | {sum(r['cpu_s'] for r in rs):.1f} | "
+            f"{sum(e <= 1e-3 for e in errs)}/{len(rs)} | "
             f"{sum(e <= 20e-3 for e in errs)}/{len(rs)} | {max(r['rss_mb'] for r in rs):.0f} |"
         )
     return "\n".join(out)
@@ -197,6 +219,11 @@ def main() -> None:
         "counted once. Error: |estimate - exact truth|.\n"
     )
     print(table(rows))
+    print("\n### syncmm against the fastest peer and the decode (goals: wall <= 0.5x polysync and <= 1.0x decode, "
+          "CPU <= 0.8x polysync)\n")  # fmt: skip
+    print("CPU: user + system seconds of the whole process tree (decode workers, ffmpeg subprocesses), of the "
+          "same run as the wall time.\n")  # fmt: skip
+    print(against_fastest_peer(rows))
     if ten:
         print("\n### 2×10-min pairs, summary\n")
         print(summary(ten))
