@@ -34,12 +34,6 @@ def _analyse(y: np.ndarray, sr: int, name: str) -> Prepared:
     return prepare(y, sr, name, HOP_S)
 
 
-def _preload_for_workers() -> None:
-    """Import what the workers' analysis needs before they are forked, once: each worker would import
-    scipy.fft itself (0.15-0.2 s CPU each), and this process needs it afterwards anyway."""
-    import scipy.fft  # noqa: F401
-
-
 def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, drift: bool | None = None, **options) -> SyncResult:
     est, drift_est = offset_and_drift(ref, oth, sr, t0_x=ref.meta.t0, t0_y=oth.meta.t0,
                                       prepared=(ref.analysis, oth.analysis), drift=drift, **options)  # fmt: skip
@@ -95,8 +89,6 @@ def align_many(
             if use_workers is None:
                 total = sum(j[1].duration_s or 0.0 for j in jobs)
                 use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and len(jobs) > 1
-            if use_workers:
-                _preload_for_workers()
             decoded = decode_many(jobs, sr, use_workers, progress, o.allow_damaged, analyse=_analyse)
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
@@ -294,8 +286,6 @@ def align_timeline(
     jobs = [(p, info, stream, f"decode {os.path.basename(p)}") for p, info in zip(paths, infos, strict=True) if info]
     if parallel is None:
         parallel = sum(j[1].duration_s or 0.0 for j in jobs) > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1
-    if parallel:
-        _preload_for_workers()
     decoded = iter(decode_many(jobs, sr, parallel, progress, analyse=_analyse))
     audio: list[DecodedAudio | None] = []
     for i, info in enumerate(infos):
