@@ -195,6 +195,14 @@ def test_bandlimited_peak_matches_dense_interpolation(rng):
     assert tau == pytest.approx(true_tau, abs=1e-3)
 
 
+def test_next_fast_len_is_scipys_real_fast_length(rng):
+    """The FFT sizes (hence the correlations, to the bit) are the ones scipy.fft chose before NumPy replaced it."""
+    from syncmm.alignment.peaks import next_fast_len
+
+    sizes = [*range(1, 3000), *rng.integers(3000, 20_000_000, 3000).tolist()]
+    assert [next_fast_len(n) for n in sizes] == [sfft.next_fast_len(n, real=True) for n in sizes]
+
+
 @pytest.mark.parametrize("n", [1000, 1001, 4099])
 def test_bandlimited_peak_equals_the_direct_newton_sum(rng, n):
     """The factorised phase sum gives the same Newton iterates as summing every bin's exponential."""
