@@ -11,6 +11,7 @@ import numpy as np
 from ..exceptions import DecodeError, NoStreamError, ParameterError
 from ..types import Signal
 from ._open import _timeline_kind, open_container, require_decoder, timeline_origin
+from ._samples import AS_IS, SampleBuffer, frames_array
 from .integrity import Damage, declared_duration
 
 log = logging.getLogger(__name__)
@@ -22,35 +23,6 @@ CANCEL_SHARE = 0.01
 QUIET_PEAK = 1e-3
 
 ProgressFn = Callable[[float, float | None], None]
-
-
-#: Sample formats read as they are when no rate or channel change is needed (FFmpeg's own scaling to float).
-_AS_IS = {"flt": 1, "fltp": 1, "s16": 2.0**-15, "s16p": 2.0**-15}
-
-
-class _Buffer:
-    """Growable float32 buffer: decoded audio is written once, without a list of chunks to concatenate."""
-
-    def __init__(self, capacity: int):
-        self.a = np.empty(max(capacity, 4096), np.float32)
-        self.n = 0
-
-    def append(self, x: np.ndarray) -> None:
-        need = self.n + len(x)
-        if need > len(self.a):
-            new = np.empty(max(need, int(len(self.a) * 1.5)), np.float32)
-            new[: self.n] = self.a[: self.n]
-            self.a = new
-        self.a[self.n : need] = x
-        self.n = need
-
-    def zeros(self, k: int) -> None:
-        self.append(np.zeros(k, np.float32))
-
-    def result(self) -> np.ndarray:
-        if self.n >= 0.9 * len(self.a):
-            return self.a[: self.n]
-        return self.a[: self.n].copy()
 
 
 class AudioReader:
@@ -191,15 +163,15 @@ class AudioReader:
             nonlocal pending_n, n_out
             if pending:
                 f0 = pending[0]
-                scale = _AS_IS.get(f0.format.name) if f0.sample_rate == rate and f0.layout.nb_channels == nch else None
+                scale = AS_IS.get(f0.format.name) if f0.sample_rate == rate and f0.layout.nb_channels == nch else None
                 if scale is not None and (nch == 1 or f0.format.is_planar):  # the resampler would only convert
-                    x = np.concatenate([f.to_ndarray() for f in pending], axis=1)
+                    x = frames_array(pending, pending_n)
                     x = x.astype(np.float32) * np.float32(scale) if scale != 1 else x
                     pending_n, n_out = 0, n_out + x.shape[1]
                     pending.clear()
                     yield x
                     return
-                cat = np.concatenate([f.to_ndarray() for f in pending], axis=1) if len(pending) > 1 else None
+                cat = frames_array(pending, pending_n) if len(pending) > 1 else None
                 big = f0 if cat is None else av.AudioFrame.from_ndarray(cat, f0.format.name, f0.layout.name)
                 big.sample_rate, pending_n = f0.sample_rate, 0
                 pending.clear()
@@ -354,7 +326,7 @@ def load_audio(
     if sr <= 0 or sr > 384000:
         raise ParameterError(f"analysis rate {sr} Hz is out of range")
     with AudioReader(path, stream, rate=sr, mono=True) as r:
-        buf = _Buffer(int((r.total_s or 60.0) * sr * 1.01) + sr)
+        buf = SampleBuffer(int((r.total_s or 60.0) * sr * 1.01) + sr)
         for x in r.chunks(progress):
             buf.append(x[0])
         warnings = [w for w in (r.damage.check(path, allow_damaged),) if w]
@@ -363,7 +335,7 @@ def load_audio(
     if channels == 2 and len(y) and max(float(y.max()), -float(y.min())) < QUIET_PEAK:  # (no |y| copy)
         # near silence from a stereo stream: do the channels cancel when mixed (one wired in reverse, L = -R)?
         e_mix = e_ch = 0.0
-        side = _Buffer(len(y) + sr)
+        side = SampleBuffer(len(y) + sr)
         with AudioReader(path, stream, rate=sr, mono=False) as r2:
             for x in r2.chunks():
                 m = 0.5 * (x[0] + x[1])

@@ -180,6 +180,25 @@ def test_audio_at_the_analysis_rate_skips_the_resampler_bit_exactly(base, media_
         assert np.array_equal(got, ref)
 
 
+@pytest.mark.parametrize("fmt", ["fltp", "flt", "s16", "s16p", "s32", "s32p", "dblp", "u8"])
+@pytest.mark.parametrize("layout", ["mono", "stereo"])
+def test_frames_read_from_their_planes_equal_to_ndarray(rng, fmt, layout):
+    from syncmm.media._samples import frames_array
+
+    k = 1 if layout == "mono" else 2
+    planar = fmt.endswith("p")
+    frames = []
+    for m in (1152, 1024, 7):
+        shape = (k, m) if planar else (1, m * k)
+        dt = {"flt": np.float32, "dbl": np.float64, "s16": np.int16, "s32": np.int32, "u8": np.uint8}[fmt.rstrip("p")]
+        x = (rng.standard_normal(shape) * 1000).astype(dt)
+        frames.append(av.AudioFrame.from_ndarray(x, format=fmt, layout=layout))
+    n = sum(f.samples for f in frames)
+    ref = np.concatenate([f.to_ndarray() for f in frames], axis=1)
+    got = frames_array(frames, n)
+    assert got.dtype == ref.dtype and np.array_equal(got, ref)
+
+
 def test_bad_files(media_dir):
     with pytest.raises(InputError, match="no such file"):
         load_audio(media_dir / "missing.wav")
