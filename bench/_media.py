@@ -124,3 +124,7 @@ CASES_10MIN = [
 CASES_60MIN = [
     Case("h1_aac_60min_+123", 60, 123.456789, 60, ".m4a", {"bit_rate": 96000}),
 ]
+#: memory at scale: syncmm alone (the peers take minutes and gigabytes here)
+CASES_3H = [
+    Case("t1_aac_180min_+45", 180, 45.678901, 180, ".m4a", {"bit_rate": 64000}),
+]

@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _measure import run  # noqa: E402
-from _media import CASES_10MIN, CASES_60MIN, Case  # noqa: E402
+from _media import CASES_3H, CASES_10MIN, CASES_60MIN, Case  # noqa: E402
 
 PEERS = HERE / ".venv-peers" / "bin"
 SYNCMM = [sys.executable, "-m", "syncmm"]
@@ -198,6 +198,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="two 10-min pairs only")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-60min", action="store_true")
+    ap.add_argument("--no-3h", action="store_true", help="skip the 3-hour pair (syncmm's memory at scale)")
     ap.add_argument("--timeout", type=float, default=900)
     args = ap.parse_args()
     peers = not args.no_peers and (PEERS / "python").exists() and shutil.which("ffmpeg") is not None
@@ -230,6 +231,19 @@ def main() -> None:
     if hour:
         print("\n### 60-min pair, summary\n")
         print(summary(hour))
+    if not (args.quick or args.no_3h or args.no_60min):
+        print("\n### 3-hour pair, syncmm alone (memory at scale)\n")
+        print("| case | wall s | CPU s | peak PSS MB | error ms | drift ppm |")
+        print("|---|---|---|---|---|---|")
+        for c in CASES_3H:
+            print(f"[bench_offset] {c.name}", file=sys.stderr, flush=True)
+            ref, other = c.make()
+            r = run([*SYNCMM, "align", str(ref), str(other), "-f", "json"], args.timeout)
+            rep = json.loads(r.stdout) if r.returncode == 0 else {}
+            row = dict(offset=rep.get("offset_s"), truth=c.truth)
+            drift = (rep.get("drift") or {}).get("ppm")
+            print(f"| {c.name} | {r.wall_s:.1f} | {r.cpu_s:.1f} | {r.peak_rss_mb:.0f} | {_fmt_err(row)} | "
+                  f"{'-' if drift is None else f'{drift:+.2f}'} |")  # fmt: skip
 
 
 if __name__ == "__main__":
