@@ -55,6 +55,12 @@ def render_missing() -> str:
     return ""
 
 
+def playable_pairs() -> tuple[str, list[dict]]:
+    """Render what ../shared lacks, then the pairs whose both performances have audio (and render's note)."""
+    note = render_missing()
+    return note, [p for p in pairs() if p["ref_path"] and p["other_path"]]
+
+
 def onsets(rel: str) -> dict[float, float]:
     """Score onset (quarter notes) -> performance time (s) from a truth CSV."""
     a = np.loadtxt(VIENNA / rel, delimiter=",", skiprows=1, ndmin=2)

@@ -101,8 +101,7 @@ def main() -> None:
     if not V.VIENNA.is_dir():
         print("skipped: ../shared/data/vienna_dev is not present\n")
         return
-    note = V.render_missing()
-    pairs = [p for p in V.pairs() if p["ref_path"] and p["other_path"]]
+    note, pairs = V.playable_pairs()
     grid = list(itertools.product(*(QUICK if args.quick else GRID)))
     print(f"[bench_warp_cv] {len(grid)} settings x {len(pairs)} pairs", file=sys.stderr, flush=True)
     with ProcessPoolExecutor(2) as ex:

@@ -64,8 +64,7 @@ def main() -> None:
         print("skipped: ../shared/data/vienna_dev is not present\n")
         return
     WORK.mkdir(parents=True, exist_ok=True)
-    note = V.render_missing()
-    pairs = [p for p in V.pairs() if p["ref_path"] and p["other_path"]]
+    note, pairs = V.playable_pairs()
     peers = not args.no_peers and PEER_PY.exists()
     res: dict[str, dict] = {"syncmm": {}, "synctoolbox": {}}
     walls: dict[str, list[float]] = {"syncmm": [], "synctoolbox": []}
