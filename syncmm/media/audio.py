@@ -11,7 +11,7 @@ import numpy as np
 from ..exceptions import DecodeError, NoStreamError, ParameterError
 from ..types import Signal
 from ._open import _timeline_kind, open_container, require_decoder, timeline_origin
-from ._samples import AS_IS, SampleBuffer, frames_array
+from ._samples import AS_IS, Converter, SampleBuffer, frames_array
 from .integrity import Damage, declared_duration
 
 log = logging.getLogger(__name__)
@@ -131,10 +131,7 @@ class AudioReader:
 
         path, rate, nch, st = self.path, self.rate, self.channels, self.stream
 
-        def new_resampler():
-            return av.AudioResampler(format="fltp", layout=self.layout, rate=rate)
-
-        res = new_resampler()
+        conv = Converter(rate, self.layout, nch, block=rate)
         pos = 0.0  # seconds of input fed so far (decoded samples plus filled gaps), from the first frame
         n_out = 0
         held = None  # one frame of look-ahead: a timestamp jump is a gap only if the next frame confirms it
@@ -146,18 +143,14 @@ class AudioReader:
         sizes: list[int] = []  # recent good packet sizes: constant for CBR codecs
         shift = 0.0  # content lost beyond what the timestamps show (see below), in seconds
 
-        def out(frames) -> Iterator[np.ndarray]:
+        def out(arrays: list[np.ndarray]) -> Iterator[np.ndarray]:
             nonlocal n_out
-            for o in frames:
-                if nch == 1:
-                    x = np.frombuffer(o.planes[0], np.float32, o.samples)[None, :]
-                else:
-                    x = np.stack([np.frombuffer(o.planes[i], np.float32, o.samples) for i in range(nch)])
+            for x in arrays:
                 n_out += x.shape[1]
                 yield x
 
-        pending: list = []  # decoded frames not yet resampled: fed to FFmpeg's resampler ~0.5 s at a time, not
-        pending_n = 0  # frame by frame (its per-call cost was a quarter of decoding a 10-min MP3)
+        pending: list = []  # decoded frames not yet converted: handed on ~0.5 s at a time
+        pending_n = 0
 
         def flush() -> Iterator[np.ndarray]:
             nonlocal pending_n, n_out
@@ -171,16 +164,16 @@ class AudioReader:
                     pending.clear()
                     yield x
                     return
-                cat = frames_array(pending, pending_n) if len(pending) > 1 else None
-                big = f0 if cat is None else av.AudioFrame.from_ndarray(cat, f0.format.name, f0.layout.name)
-                big.sample_rate, pending_n = f0.sample_rate, 0
+                conv.push(pending)
+                pending_n = 0
                 pending.clear()
-                yield from out(res.resample(big))
+                yield from out(conv.pull())
 
         def feed(fr) -> Iterator[np.ndarray]:
             nonlocal pos, pending_n
-            if pending and fr.format is not pending[0].format and fr.format.name != pending[0].format.name:
-                yield from flush()  # one resampler call takes one sample format
+            if pending and fr.format.name != pending[0].format.name:
+                yield from flush()  # one conversion stream takes one sample format
+                yield from out(conv.finish())
             pending.append(fr)
             pending_n += fr.samples
             pos += fr.samples / fr.sample_rate
@@ -188,10 +181,9 @@ class AudioReader:
                 yield from flush()
 
         def fill(gap: float) -> Iterator[np.ndarray]:
-            nonlocal res, pos, n_out
+            nonlocal pos, n_out
             yield from flush()
-            yield from out(res.resample(None))
-            res = new_resampler()
+            yield from out(conv.finish())
             pos += gap
             k = max(0, int(round(pos * rate)) - n_out)
             n_out += k
@@ -273,7 +265,7 @@ class AudioReader:
                     yield from fill(d_h)
                 yield from feed(held)
             yield from flush()
-            yield from out(res.resample(None))
+            yield from out(conv.finish())
         except av.error.FFmpegError as e:
             if n_out < rate:
                 raise DecodeError(f"{path}: audio stream {st.index} cannot be decoded ({e})") from e

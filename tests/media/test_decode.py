@@ -180,6 +180,39 @@ def test_audio_at_the_analysis_rate_skips_the_resampler_bit_exactly(base, media_
         assert np.array_equal(got, ref)
 
 
+@pytest.mark.parametrize(
+    ("name", "rate", "kw"),
+    [
+        ("conv.mp3", 44100, {"channels": 2}),
+        ("conv.m4a", 48000, {"bit_rate": 64000}),
+        ("conv.ogg", 48000, {"codec": "libopus"}),
+        ("conv_st.flac", 44100, {"channels": 2}),
+        ("conv.wav", 22050, {}),
+    ],
+)
+def test_converted_samples_equal_pyav_resampler(base, media_dir, name, rate, kw):
+    """Frames that need converting go through a filter graph read in blocks (syncmm.media._samples.Converter):
+    to the bit the samples PyAV's AudioResampler gives frame by frame, mono and in the stream's channels."""
+    from syncmm.media.audio import AudioReader
+
+    p = media_dir / name
+    x = excerpt(base, SR, 1.0, 13.0)
+    if rate != SR:
+        x = np.interp(np.arange(int(len(x) * rate / SR)) * SR / rate, np.arange(len(x)), x).astype(np.float32)
+    write_audio(p, x, rate, **kw)
+    for mono in (True, False):
+        with av.open(str(p)) as c:
+            st = c.streams.audio[0]
+            layout = "mono" if mono else st.layout.name
+            res = av.AudioResampler(format="fltp", layout=layout, rate=16000)
+            ref = np.concatenate([o.to_ndarray() for f in c.decode(st) for o in res.resample(f)], axis=1)
+            ref = np.concatenate([ref, *[o.to_ndarray() for o in res.resample(None)]], axis=1)
+        with AudioReader(p, None, rate=16000, mono=mono) as r:
+            got = np.concatenate(list(r.chunks()), axis=1)
+        assert got.dtype == np.float32 and got.shape == ref.shape
+        assert np.array_equal(got, ref)
+
+
 @pytest.mark.parametrize("fmt", ["fltp", "flt", "s16", "s16p", "s32", "s32p", "dblp", "u8"])
 @pytest.mark.parametrize("layout", ["mono", "stereo"])
 def test_frames_read_from_their_planes_equal_to_ndarray(rng, fmt, layout):
