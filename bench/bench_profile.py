@@ -23,6 +23,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import syncmm.cli  # noqa: E402
+
+# one BLAS thread, as in syncmm's own processes (the workers' split below is measured here; with OpenBLAS's
+# threads the coarse features' band sums cost twice the CPU they cost in the workers)
+syncmm.cli.process_defaults()
+
 from _media import CASES_10MIN, CASES_60MIN  # noqa: E402
 
 SR = 16000
