@@ -271,7 +271,9 @@ def fine_peak(
     s0, s1 = max(a, 0), min(b, Lx)
     if s1 > s0:
         seg_r[s0 - a : s1 - a] = x[s0:s1]
-    n = next_fast_len(len(seg_r) + W)
+    # circular correlation of length >= len(seg_r): lags 0 .. 2 margin see no wrap-around (seg_o is W long),
+    # so the FFTs need not be the full linear length len(seg_r) + W (twice as long: the drift stage's cost)
+    n = next_fast_len(len(seg_r))
     C = np.fft.rfft(seg_r, n) * np.conj(np.fft.rfft(seg_o, n))
     if phat:
         mag = np.abs(C)

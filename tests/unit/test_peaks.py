@@ -45,3 +45,22 @@ def test_parabolic_vertex():
     y = -((np.arange(7) - 3.3) ** 2)
     assert parabolic(y, 3) == pytest.approx(3.3)
     assert parabolic(y, 0) == 0.0 and parabolic(np.array([1.0, 1.0, 1.0]), 1) == 1.0  # edge, flat
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fine_peak_circular_correlation_equals_the_linear_one(seed, monkeypatch):
+    """fine_peak correlates at the shortest FFT length without wrap-around for its lags (len(seg_r), not
+    len(seg_r) + W): the same integer peak and correlation, and the sub-sample lag to 1e-4 samples, as the
+    full linear length gives."""
+    import syncmm.alignment.peaks as peaks
+
+    rng = np.random.default_rng(seed)
+    x = np.convolve(rng.standard_normal(30000), np.hanning(9), "same")  # band-limited, like audio
+    delay = 1234.37 + seed
+    y = fractional_delay(x, -delay)[:20000] + 0.3 * rng.standard_normal(20000)
+    got = fine_peak(x, y, lag0=round(delay), margin=40, window=8000)
+    n_true = peaks.next_fast_len
+    monkeypatch.setattr(peaks, "next_fast_len", lambda n: n_true(n + 8000))  # the linear length, as before
+    lin = fine_peak(x, y, lag0=round(delay), margin=40, window=8000)
+    assert got.lag == pytest.approx(lin.lag, abs=1e-4) and got.lag == pytest.approx(delay, abs=0.02)
+    assert got.correlation == pytest.approx(lin.correlation, rel=1e-9) and got.at_edge == lin.at_edge
