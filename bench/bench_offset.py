@@ -98,7 +98,7 @@ def run_best(cmd, timeout, **kw):
     return r
 
 
-def bench_case(case: Case, peers: bool, timeout: float) -> list[dict]:
+def bench_case(case: Case, peers: bool, timeout: float, only: list[str] | None = None) -> list[dict]:
     ref, other = case.make()
     rows = []
     decode = min(pyav_decode_s([ref, other]) for _ in range(2))
@@ -114,6 +114,8 @@ def bench_case(case: Case, peers: bool, timeout: float) -> list[dict]:
     if not peers:
         return rows
     for name, (cmd, env) in _peer_cmds(ref, other, case.other_minutes).items():
+        if only and not any(name.startswith(o) for o in only):
+            continue
         if case.other_minutes > 30 and name.startswith("syncstart"):
             rows.append(dict(case=case.name, tool=name, note="skipped: needs ~30 GB with a full-file window"))
             continue
@@ -200,6 +202,7 @@ def main() -> None:
     ap.add_argument("--no-60min", action="store_true")
     ap.add_argument("--no-3h", action="store_true", help="skip the 3-hour pair (syncmm's memory at scale)")
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--peer", action="append", metavar="NAME", help="only this peer (name prefix; repeatable)")
     args = ap.parse_args()
     peers = not args.no_peers and (PEERS / "python").exists() and shutil.which("ffmpeg") is not None
     if not args.no_peers and not peers:
@@ -208,7 +211,7 @@ def main() -> None:
     rows: list[dict] = []
     for c in cases:
         print(f"[bench_offset] {c.name}", file=sys.stderr, flush=True)
-        rows += bench_case(c, peers, args.timeout)
+        rows += bench_case(c, peers, args.timeout, args.peer)
     ten = [r for r in rows if r["case"].startswith("c")]
     hour = [r for r in rows if r["case"].startswith("h")]
     print("## Offset estimation (syncmm align) vs decode time and peers\n")
