@@ -60,6 +60,14 @@ class SampleBuffer:
         return self.a[: self.n].copy()
 
 
+def _relabel(fr, fmt: str, layout: str, rate: int):
+    import av
+
+    out = av.AudioFrame.from_ndarray(np.ascontiguousarray(fr.to_ndarray()), fmt, layout)
+    out.sample_rate = rate
+    return out
+
+
 class Converter:
     """FFmpeg's conversion of decoded frames (rate, channel mix, sample format) to planar float32.
 
@@ -79,6 +87,7 @@ class Converter:
     def _start(self, fr) -> None:
         from av.filter import Graph
 
+        self._in = (fr.format.name, fr.layout.name, fr.sample_rate)
         g = Graph()
         src = g.add("abuffer", sample_rate=str(fr.sample_rate), sample_fmt=fr.format.name,
                     channel_layout=fr.layout.name, time_base=f"1/{fr.sample_rate}")  # fmt: skip
@@ -94,8 +103,10 @@ class Converter:
         """Queue decoded frames of one format (their timestamps are not used: the caller keeps time)."""
         if self._src is None:
             self._start(frames[0])
-        push = self._src.push
+        push, (fmt, layout, rate) = self._src.push, self._in
         for fr in frames:
+            if fr.layout.name != layout:  # same channel count, another label (a damaged header): FFmpeg's
+                fr = _relabel(fr, fmt, layout, rate)  # source refuses it; read its samples as the stream's
             fr.pts = None
             push(fr)
 

@@ -169,11 +169,15 @@ class AudioReader:
                 pending.clear()
                 yield from out(conv.pull())
 
+        fmt_now = [None]  # the sample format of the frames fed last
+
         def feed(fr) -> Iterator[np.ndarray]:
             nonlocal pos, pending_n
-            if pending and fr.format.name != pending[0].format.name:
-                yield from flush()  # one conversion stream takes one sample format
-                yield from out(conv.finish())
+            if fr.format.name != fmt_now[0]:
+                if fmt_now[0] is not None:  # one conversion stream takes one sample format
+                    yield from flush()
+                    yield from out(conv.finish())
+                fmt_now[0] = fr.format.name
             pending.append(fr)
             pending_n += fr.samples
             pos += fr.samples / fr.sample_rate
@@ -267,6 +271,10 @@ class AudioReader:
             yield from flush()
             yield from out(conv.finish())
         except av.error.FFmpegError as e:
+            try:  # what the converter holds of the audio decoded so far (up to a block)
+                yield from out(conv.finish())
+            except av.error.FFmpegError:
+                pass
             if n_out < rate:
                 raise DecodeError(f"{path}: audio stream {st.index} cannot be decoded ({e})") from e
             log.warning("%s: decoding stopped early at %.1f s (%s); using what was decoded", path, n_out / rate, e)

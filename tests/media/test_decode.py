@@ -267,3 +267,47 @@ def test_worker_errors_come_back_as_syncmm_errors(ref_file, media_dir):
         align(ref_file, silent, parallel=True)
     with pytest.raises(AlignmentError, match="silent"):
         align(silent, ref_file, parallel=True)
+
+
+def test_decoding_that_stops_early_keeps_the_converted_audio(tmp_path):
+    """A stream whose demuxer fails midway (a fuzz case: zeroed bytes in an ADTS stream) is used as far as it
+    was decoded: what FFmpeg's converter holds when the error comes (up to its 1-s output block) is kept;
+    only the last ~0.5 s of frames queued for it are not (as before the converter read in blocks)."""
+    from syncmm.fuzz import damage, fuzz_seeds
+
+    fuzz_seeds(tmp_path)
+    data, _ = damage((tmp_path / "a.aac").read_bytes(), np.random.default_rng([12, 360]))
+    p = tmp_path / "bad.aac"
+    p.write_bytes(data)
+    decoded = 0.0
+    with av.open(str(p)) as c, pytest.raises(av.error.FFmpegError):
+        for pk in c.demux(c.streams.audio[0]):
+            try:
+                decoded += sum(f.samples / f.sample_rate for f in pk.decode())
+            except av.error.FFmpegError:
+                pass
+    assert decoded > 2.5  # the demuxer stops after ~3 s of the 8-s seed
+    sig = load_audio(p, sr=16000, allow_damaged=True)
+    assert decoded - 0.55 <= sig.duration_s <= decoded + 0.01
+
+
+def test_a_frame_relabelled_midstream_is_converted_as_the_stream(rng):
+    """A frame with the stream's channel count under another layout label (a damaged header can decode that
+    way) would make FFmpeg's filter source stop the stream: its samples are read as the stream's layout,
+    the same samples as if it had been labelled so."""
+    from syncmm.media._samples import Converter
+
+    xs = [(rng.standard_normal((1, 4800)) * 0.1).astype(np.float32) for _ in range(3)]
+
+    def convert(labels):
+        frames = []
+        for x, lay in zip(xs, labels, strict=True):
+            f = av.AudioFrame.from_ndarray(x, "fltp", lay)
+            f.sample_rate = 48000
+            frames.append(f)
+        c = Converter(16000, "mono", 1, 16000)
+        c.push(frames)
+        return np.concatenate(c.pull() + c.finish(), axis=1)
+
+    got, ref = convert(["mono", "FL", "mono"]), convert(["mono"] * 3)
+    assert got.shape == (1, 4800) and np.array_equal(got, ref)
