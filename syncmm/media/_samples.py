@@ -83,6 +83,7 @@ class Converter:
         self.rate, self.layout, self.channels, self.block = rate, layout, channels, block
         self._src = self._sink = None
         self._graph = None
+        self._in: tuple[str, str, int] = ("", "", 0)  # the stream's sample format, layout and rate
 
     def _start(self, fr) -> None:
         from av.filter import Graph

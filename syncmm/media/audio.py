@@ -169,15 +169,15 @@ class AudioReader:
                 pending.clear()
                 yield from out(conv.pull())
 
-        fmt_now = [None]  # the sample format of the frames fed last
+        fmt_now: str | None = None  # the sample format of the frames fed last
 
         def feed(fr) -> Iterator[np.ndarray]:
-            nonlocal pos, pending_n
-            if fr.format.name != fmt_now[0]:
-                if fmt_now[0] is not None:  # one conversion stream takes one sample format
+            nonlocal pos, pending_n, fmt_now
+            if fr.format.name != fmt_now:
+                if fmt_now is not None:  # one conversion stream takes one sample format
                     yield from flush()
                     yield from out(conv.finish())
-                fmt_now[0] = fr.format.name
+                fmt_now = fr.format.name
             pending.append(fr)
             pending_n += fr.samples
             pos += fr.samples / fr.sample_rate
