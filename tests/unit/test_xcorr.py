@@ -240,3 +240,15 @@ def test_three_hour_reference():
     e = estimate_offset(long, clip, sr)
     assert abs(e.offset_s - start) <= 2.5e-4  # 1 sample at 4 kHz
     assert e.confidence > 0.5
+
+
+def test_onset_features_do_not_depend_on_the_chunking():
+    """onset_bands frames its STFT a chunk at a time (512 frames by default: the chunk stays in cache); any
+    chunk size gives the same features and activity, to the bit, also across a chunk boundary mid-signal."""
+    from syncmm.features.audio import onset_bands
+
+    y = speech_like(23.7, 16000, np.random.default_rng(4))
+    ref_f, ref_a = onset_bands(y, 16000, chunk_frames=100000)  # one chunk
+    for k in (1, 7, 512, 4096):
+        f, a = onset_bands(y, 16000, chunk_frames=k)
+        assert np.array_equal(f.X, ref_f.X) and np.array_equal(a, ref_a)
