@@ -5,7 +5,7 @@ in-process, both as ratios to the time PyAV alone needs to decode the two files 
 at the analysis rate (16 kHz mono: the floor of any decoder-based tool), the peak RSS of the whole
 process tree, and the error against the exact truth; then the same for each peer on the same files.
 
-Usage: python bench/bench_offset.py [--quick] [--no-peers] [--no-60min]
+Usage: python bench/bench_offset.py [--quick] [--no-peers] [--no-60min] [--no-3h] [--peer NAME ...]
 """
 
 from __future__ import annotations

@@ -169,14 +169,18 @@ class AudioReader:
                 pending.clear()
                 yield from out(conv.pull())
 
+        def end_stream() -> Iterator[np.ndarray]:
+            """The queued frames, then the converter's tail: the next frame starts a new conversion stream."""
+            yield from flush()
+            yield from out(conv.finish())
+
         fmt_now: str | None = None  # the sample format of the frames fed last
 
         def feed(fr) -> Iterator[np.ndarray]:
             nonlocal pos, pending_n, fmt_now
             if fr.format.name != fmt_now:
                 if fmt_now is not None:  # one conversion stream takes one sample format
-                    yield from flush()
-                    yield from out(conv.finish())
+                    yield from end_stream()
                 fmt_now = fr.format.name
             pending.append(fr)
             pending_n += fr.samples
@@ -186,8 +190,7 @@ class AudioReader:
 
         def fill(gap: float) -> Iterator[np.ndarray]:
             nonlocal pos, n_out
-            yield from flush()
-            yield from out(conv.finish())
+            yield from end_stream()
             pos += gap
             k = max(0, int(round(pos * rate)) - n_out)
             n_out += k
@@ -268,8 +271,7 @@ class AudioReader:
                 if d_h > _GAP_S:
                     yield from fill(d_h)
                 yield from feed(held)
-            yield from flush()
-            yield from out(conv.finish())
+            yield from end_stream()
         except av.error.FFmpegError as e:
             try:  # what the converter holds of the audio decoded so far (up to a block)
                 yield from out(conv.finish())
