@@ -181,7 +181,7 @@ def render(job: WarpJob, ref, other, out: str | os.PathLike, overwrite: bool) ->
     import numpy as np
 
     from ..dsp.resample import resample_at
-    from ..media.audio import AudioReader
+    from ..media.reader import AudioReader
     from ..media.write import write_audio
     from ..outputs import atomic_output
 

@@ -38,8 +38,8 @@ def frames_array(frames: list, n: int) -> np.ndarray:
 class SampleBuffer:
     """Growable float32 buffer: decoded audio is written once, without a list of chunks to concatenate."""
 
-    def __init__(self, capacity: int):
-        self.a = np.empty(max(capacity, 4096), np.float32)
+    def __init__(self, capacity: int, storage: np.ndarray | None = None):
+        self.a = np.empty(max(capacity, 4096), np.float32) if storage is None else storage
         self.n = 0
 
     def append(self, x: np.ndarray) -> None:
@@ -65,6 +65,17 @@ def _relabel(fr, fmt: str, layout: str, rate: int):
 
     out = av.AudioFrame.from_ndarray(np.ascontiguousarray(fr.to_ndarray()), fmt, layout)
     out.sample_rate = rate
+    return out
+
+
+def trim_frame(fr, k: int):
+    """A decoded frame without its first ``k`` samples (a new frame of the same format, layout and rate)."""
+    import av
+
+    x = fr.to_ndarray()
+    x = x[:, k:] if fr.format.is_planar else x[:, k * fr.layout.nb_channels :]
+    out = av.AudioFrame.from_ndarray(np.ascontiguousarray(x), fr.format.name, fr.layout.name)
+    out.sample_rate = fr.sample_rate
     return out
 
 

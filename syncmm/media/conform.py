@@ -30,7 +30,7 @@ from ..exceptions import OutputError
 from ..types import ApplyPlan, ApplyStats
 from ._open import open_container, timeline_origin
 from .apply_plan import _BLOCK_S, _HALF, ProgressFn
-from .audio import AudioReader
+from .reader import AudioReader
 from .write import AudioEncoder
 
 log = logging.getLogger(__name__)

@@ -4,12 +4,18 @@ Each worker decodes its file and runs an analysis callable on the samples while 
 coarse features); the parent receives the metadata and that analysis only, then reads short windows of
 samples on demand through a pipe, so long waveforms never cross a process boundary.  A decoded file is a
 :class:`~syncmm.types.SampleSource` (length and slicing), whether its samples are local or remote.
+
+A file that is most of the work (:func:`~syncmm.media.split.split_plan`: a long MP3 against a short clip)
+is decoded by two processes: a second one decodes its second half into memory the two share, and the
+worker joins it to its own first half when the two give the same samples where they meet
+(:class:`~syncmm.media.split.Tail`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import mmap
 import multiprocessing as mp
 import os
 import signal
@@ -21,6 +27,7 @@ import numpy as np
 
 from ..exceptions import DecodeError, SyncmmError
 from ..types import MediaInfo, Signal
+from .split import split_plan
 
 StageFn = Callable[[str, float, "float | None"], None]
 #: Runs in the worker on ``(samples, rate, name)``; its result travels to the parent (must pickle).
@@ -84,17 +91,57 @@ class _RemoteAudio(DecodedAudio):
             self._proc.kill()
 
 
-def _decode(path, sr, stream, progress, allow_damaged: bool, analyse: Analyse) -> tuple[Signal, object]:
+def _serve_tail(conn: Connection, path: str, sr: int, stream: int | None, start: int, mm: mmap.mmap,
+                parent: int) -> None:  # fmt: skip
+    """Tail process: decode the end of a stream into the shared buffer, then tell the owner (:class:`Tail`)."""
+    import logging
+
+    from .._proc import die_with_parent
+    from .split import decode_tail
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
+    logging.disable(logging.CRITICAL)  # what this part finds is found and told again by the owner's decode
+    try:
+        got = decode_tail(path, sr, stream, start, np.frombuffer(mm, np.float32))
+    except BaseException:  # noqa: BLE001 - the owner decodes this part itself, and reports what it finds
+        got = None
+    with contextlib.suppress(OSError):
+        conn.send(got)
+
+
+def _tail_link(start: int, mm: mmap.mmap, conn: Connection, pid: int):
+    from .split import Tail
+
+    def wait():
+        try:
+            return conn.recv()
+        except (EOFError, OSError):
+            return None
+
+    def cancel():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(EOFError, OSError):
+            while True:  # until the process is gone (its end of the pipe closes): no more writes
+                conn.recv()
+        conn.close()
+
+    return Tail(start, np.frombuffer(mm, np.float32), wait, cancel)
+
+
+def _decode(path, sr, stream, progress, allow_damaged: bool, analyse: Analyse, tail=None) -> tuple[Signal, object]:
     from .audio import load_audio
 
-    sig = load_audio(path, sr=sr, stream=stream, progress=progress, allow_damaged=allow_damaged)
+    sig = load_audio(path, sr=sr, stream=stream, progress=progress, allow_damaged=allow_damaged, tail=tail)
     if sig.warnings:
         sig = dataclasses.replace(sig, warnings=tuple(f"{path}: {w}" for w in sig.warnings))
     return sig, analyse(sig.y, sr, str(path))
 
 
 def _serve(conn: Connection, path: str, sr: int, stream: int | None, parent: int, allow_damaged: bool,
-           analyse: Analyse) -> None:  # fmt: skip
+           analyse: Analyse, tail: tuple | None = None) -> None:  # fmt: skip
     """Worker process: decode, send the analysis, then serve windows until told to stop."""
     from .._proc import die_with_parent
 
@@ -102,7 +149,8 @@ def _serve(conn: Connection, path: str, sr: int, stream: int | None, parent: int
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
     try:
-        sig, an = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)), allow_damaged, analyse)
+        link = _tail_link(*tail) if tail else None
+        sig, an = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)), allow_damaged, analyse, link)
         conn.send(("ready", dataclasses.replace(sig, y=np.zeros(0, np.float32)), len(sig.y), an))
     except BaseException as e:  # noqa: BLE001 - everything is reported to the parent
         try:
@@ -169,13 +217,29 @@ def decode_many(
         return out  # type: ignore[return-value]
     ctx = _mp_context()
     pending: dict[Connection, tuple[int, object]] = {}
+    tails: list = []
     try:
-        for i, (path, _info, stream, _stage) in enumerate(jobs):
+        plan = split_plan([(info, stream) for _, info, stream, _ in jobs], sr)
+        for i, (path, info, stream, _stage) in enumerate(jobs):
+            tail = None
+            start = plan[i] if ctx.get_start_method() == "fork" else None  # (a shared mmap needs fork)
+            if start is not None:  # the file's end decoded beside, into memory the two processes share
+                mm = mmap.mmap(-1, 4 * (int(info.duration_s * sr * 1.01) + sr))
+                t_read, t_write = ctx.Pipe(duplex=False)
+                tproc = ctx.Process(target=_serve_tail, args=(t_write, str(path), sr, stream, start, mm,
+                                                              os.getpid()), daemon=True)  # fmt: skip
+                tproc.start()
+                t_write.close()
+                tails.append(tproc)
+                tail = (start, mm, t_read, tproc.pid)
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_serve, args=(child, str(path), sr, stream, os.getpid(), allow_damaged,
-                                                    analyse), daemon=True)  # fmt: skip
+                                                    analyse, tail), daemon=True)  # fmt: skip
             proc.start()
             child.close()
+            if tail is not None:  # (closed here before the next fork: only the owner holds them)
+                tail[2].close()
+                tail[1].close()
             pending[parent] = (i, proc)
         if while_waiting:
             while_waiting()
@@ -201,10 +265,15 @@ def decode_many(
                     if not isinstance(err, SyncmmError):
                         raise err  # an internal error in the worker (exit 70)
                     out[i] = err
+        for proc in tails:  # done, or of no more use to their owners
+            proc.kill()
+            proc.join(timeout=5)
     except BaseException:
         for conn, (_, proc) in pending.items():
             proc.kill()
             conn.close()
+        for proc in tails:
+            proc.kill()
         for r in out:
             if isinstance(r, DecodedAudio):
                 r.close()

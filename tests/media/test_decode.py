@@ -172,7 +172,7 @@ def test_audio_at_the_analysis_rate_skips_the_resampler_bit_exactly(base, media_
             res = av.AudioResampler(format="fltp", layout=layout, rate=sr)
             ref = np.concatenate([o.to_ndarray() for f in c.decode(st) for o in res.resample(f)], axis=1)
             ref = np.concatenate([ref, *[o.to_ndarray() for o in res.resample(None)]], axis=1)
-        from syncmm.media.audio import AudioReader
+        from syncmm.media.reader import AudioReader
 
         with AudioReader(p, None, rate=sr, mono=mono) as r:
             got = np.concatenate(list(r.chunks()), axis=1)
@@ -193,7 +193,7 @@ def test_audio_at_the_analysis_rate_skips_the_resampler_bit_exactly(base, media_
 def test_converted_samples_equal_pyav_resampler(base, media_dir, name, rate, kw):
     """Frames that need converting go through a filter graph read in blocks (syncmm.media._samples.Converter):
     to the bit the samples PyAV's AudioResampler gives frame by frame, mono and in the stream's channels."""
-    from syncmm.media.audio import AudioReader
+    from syncmm.media.reader import AudioReader
 
     p = media_dir / name
     x = excerpt(base, SR, 1.0, 13.0)
