@@ -123,6 +123,8 @@ CASES_10MIN = [
 ]
 CASES_60MIN = [
     Case("h1_aac_60min_+123", 60, 123.456789, 60, ".m4a", {"bit_rate": 96000}),
+    # a long recording and a short clip of it: the REF's decode is most of the work (split across both cores)
+    Case("h2_aac_10of60min_+1234", 60, 1234.5678, 10, ".m4a", {"bit_rate": 64000}),
 ]
 #: memory at scale: syncmm alone (the peers take minutes and gigabytes here)
 CASES_3H = [

@@ -232,7 +232,7 @@ def main() -> None:
         print("\n### 2×10-min pairs, summary\n")
         print(summary(ten))
     if hour:
-        print("\n### 60-min pair, summary\n")
+        print("\n### 60-min REF pairs, summary\n")
         print(summary(hour))
     if not (args.quick or args.no_3h or args.no_60min):
         print("\n### 3-hour pair, syncmm alone (memory at scale)\n")

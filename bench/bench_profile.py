@@ -1,12 +1,13 @@
 """Where `syncmm align`'s time goes: the wall and CPU split of one whole CLI run, stage by stage.
 
-For the 10-min pair (c1) and the 60-min pair of bench_offset.py, one `syncmm align REF OTHER -f json` process
-(run by _profile_align.py with timers wrapped around the stages, median of 3 runs by total wall):
+For the 10-min pair (c1) and the 60-min REF pairs of bench_offset.py, one `syncmm align REF OTHER -f json`
+process (run by _profile_align.py with timers wrapped around the stages, median of 3 runs by total wall):
 interpreter start-up and every import (`-X importtime`, the top-level imports summed), decode + coarse
-features (the two worker processes; their CPU split measured separately, in this process, decoding each file
-and computing its features one after the other), the coarse correlation, the fine stage, the drift stage
-(its fine-peak calls counted), and the report until the process ends.  CPU = user + system of the process
-and its workers.  The floor: PyAV decoding the two files one after the other at 16 kHz.
+features (the worker processes, one per file and a third for a file split across two; their CPU split
+measured separately, in this process, decoding each file and computing its features one after the other),
+the coarse correlation, the fine stage, the drift stage (its fine-peak calls counted), and the report until
+the process ends.  CPU = user + system of the process and its workers.  The floor: PyAV decoding the two
+files one after the other at 16 kHz.
 Usage: python bench/bench_profile.py [--quick] [--no-60min]
 """
 
@@ -102,7 +103,7 @@ def main() -> None:
         rows = [
             ("interpreter start-up, the align modules' imports", d["t_main"], None,
              f"all imports of the run, summed: {d['imports']:.2f} s"),
-            ("decode + coarse features (2 workers)", st["decode"]["wall"], d["cpu_children"],
+            ("decode + coarse features (workers)", st["decode"]["wall"], d["cpu_children"],
              f"here, one after the other: decode {dec:.2f} s CPU, coarse features {feat:.2f} s CPU"),
             ("coarse correlation", st["coarse"]["wall"], st["coarse"]["cpu"], ""),
             ("fine stage", st["fine"]["wall"], st["fine"]["cpu"], f"{st['fine']['n']} fine-peak call(s)"),
