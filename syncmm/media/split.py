@@ -30,9 +30,11 @@ OVERLAP_S = 0.5
 #: Files at least this long are decoded by two processes (:func:`split_start`) when decoded in parallel.
 SPLIT_MIN_S = 120.0
 _SPLIT_FORMATS = {"mp3", "wav", "flac"}
-#: Split only a file that is more than this share of the decoding work (:func:`decode_cost`): on this 2-core VM
-#: a third process slows the other two, and evening out a 0.62 / 0.37 s pair (10-min MP3 and AAC) gained
-#: nothing measurable, while a 0.62 / 0.15 s pair (MP3 and WAV) gained ~0.1-0.2 s.
+#: Split only a file that is more than this share of the decoding work (:func:`decode_cost`): on this 2-core VM a
+#: third process slows the other two, and splitting the MP3 of a 0.62 / 0.37 s pair (10-min MP3 and AAC, a 0.64
+#: share) gave no consistent gain (median wall of two alternating runs: 7 % slower, 10 % faster), while a
+#: 0.62 / 0.15 s pair (MP3 and WAV, 0.82) gained 19 % and a 60-min MP3 against a 10-min AAC (0.91) 32 % (median;
+#: bench/bench_split.py).
 SPLIT_SHARE = 2 / 3
 _COST_PER_MIN = {"mp3": 0.044, "mp3float": 0.044, "aac": 0.037, "opus": 0.071, "pcm": 0.016, "flac": 0.025,
                  "vorbis": 0.06}  # fmt: skip
