@@ -190,3 +190,79 @@ def test_only_a_file_that_is_most_of_the_work_and_decodes_exactly_from_any_packe
     write_audio(aac, speech_like(SPLIT_MIN_S + 10, 16000, np.random.default_rng(1)), 16000, bit_rate=32000)
     assert split_plan([(probe(aac), None), (si, None)], 16000) == [None, None]  # AAC: not exact from a packet
     assert split_plan([(si, None)], 16000) == [None]  # shorter than SPLIT_MIN_S
+
+
+def _decode_split_here(p, sr, monkeypatch):
+    """``load_audio`` with the end decoded beforehand from mid-file (as the second process would, into the buffer
+    they share) and joined where it agrees; the result (or the error) and whether the join was taken."""
+    from syncmm.exceptions import SyncmmError
+    from syncmm.media import audio, split
+    from syncmm.media.split import Tail, decode_tail, split_start
+
+    monkeypatch.setattr(split, "SPLIT_MIN_S", 0.0)
+    joined = []
+    join = audio.join_tail
+    monkeypatch.setattr(audio, "join_tail", lambda *a: joined.append(join(*a)) or joined[-1])
+    try:
+        info = probe(p)
+        start = split_start(info, None, sr)
+        if start is None:
+            return None, None
+        buf = np.zeros(int((info.duration_s or 60.0) * sr * 1.01) + sr, np.float32)
+        try:
+            got = decode_tail(p, sr, None, start, buf)
+        except SyncmmError:
+            got = None
+        sig = load_audio(p, sr, allow_damaged=True, tail=Tail(start, buf, lambda: got, lambda: None))
+        return ("ok", sig.y.tobytes(), sig.warnings, sig.t0), joined[0]
+    except SyncmmError as e:
+        return ("error", type(e).__name__, str(e)), joined[0] if joined else None
+
+
+def _decode_whole(p, sr):
+    from syncmm.exceptions import SyncmmError
+
+    try:
+        sig = load_audio(p, sr, allow_damaged=True)
+        return ("ok", sig.y.tobytes(), sig.warnings, sig.t0)
+    except SyncmmError as e:
+        return ("error", type(e).__name__, str(e))
+
+
+def test_real_files_split_and_joined_give_their_whole_decode(shared_data, monkeypatch):
+    """Every raw MP3, FLAC and WAV file in ../shared/data, split in the middle, at 16 and 44.1 kHz."""
+    exts = {".mp3", ".flac", ".wav"}
+    files = sorted(p for p in shared_data.rglob("*") if p.suffix.lower() in exts and p.is_file())
+    seen = 0
+    for p in files:
+        for sr in (16000, 44100):
+            got, joined = _decode_split_here(p, sr, monkeypatch)
+            if got is None:
+                continue
+            seen += 1
+            assert got == _decode_whole(p, sr), (p.name, sr)
+            assert joined, (p.name, sr)  # clean files: the join is taken
+    assert seen >= 10
+
+
+def test_damaged_files_split_and_joined_give_their_whole_decode(tmp_path, monkeypatch):
+    """Damaged copies (syncmm.fuzz.damage: flipped bits, cuts, zeroed, inserted or repeated blocks) of a 40-s MP3
+    (mono, stereo), FLAC and WAV: the same samples, warnings and start, or the same error, as one decode; the
+    join taken where both parts decoded cleanly and agree, not taken otherwise."""
+    from syncmm.fuzz import damage
+
+    x = speech_like(40.0, 44100, np.random.default_rng(2))
+    joins = []
+    for name, kw in (("a.mp3", {"bit_rate": 64000}), ("b.mp3", {"channels": 2}), ("c.flac", {}), ("d.wav", {})):
+        clean = tmp_path / name
+        write_audio(clean, x, 44100, **kw)
+        data = clean.read_bytes()
+        for k in range(8):
+            bad = tmp_path / f"bad_{k}_{name}"
+            bad.write_bytes(damage(data, np.random.default_rng([7, k]))[0])
+            got, joined = _decode_split_here(bad, 16000, monkeypatch)
+            if got is None:  # the damage hides what the file is
+                continue
+            assert got == _decode_whole(bad, 16000), bad.name
+            joins.append(joined)
+    assert len(joins) >= 24 and joins.count(True) >= 4 and joins.count(False) >= 4
