@@ -19,6 +19,7 @@ from ..alignment.timeline import solve_timeline
 from ..alignment.xcorr import Prepared, prepare
 from ..exceptions import AlignmentError, ParameterError, SyncmmError
 from ..media.pool import DecodedAudio, decode_many
+from ..media.split import split_plan
 from ..options import AlignOptions
 from ..types import Features, MediaInfo, MulticamResult, PairOffset, SyncResult
 
@@ -86,9 +87,10 @@ def align_many(
             jobs = [] if ref_audio is not None else [(str(ref), ref_info, o.ref_stream, "decode REF")]
             jobs.append((str(other), other_info, o.other_stream, "decode OTHER"))
             use_workers = parallel
-            if use_workers is None:
+            if use_workers is None:  # two files at once; or one (REF decoded already) split across two processes
                 total = sum(j[1].duration_s or 0.0 for j in jobs)
-                use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and len(jobs) > 1
+                use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and (
+                    len(jobs) > 1 or split_plan([(j[1], j[2]) for j in jobs], sr) != [None])  # fmt: skip
             decoded = decode_many(jobs, sr, use_workers, progress, o.allow_damaged, analyse=_analyse)
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
@@ -143,7 +145,8 @@ def align(
         is at least 60 s).  Then ``offset_s`` is the fitted offset at OTHER's time zero and
         ``result.drift`` holds the drift, the windows and the discontinuities.
     parallel : bool, optional
-        Decode the two files in parallel worker processes; default: when they are longer than 90 s together.
+        Decode the two files in parallel worker processes; default: when they are longer than 90 s together
+        (and, once REF is decoded, an OTHER alone when it is split across two processes).
     progress : callable, optional
         ``progress(stage, done_s, total_s)`` with stage ``"decode REF"``, ``"decode OTHER"``, ``"align"``.
     allow_damaged : bool

@@ -156,7 +156,7 @@ class AudioReader:
             Begin at this native sample of a raw stream (:func:`~syncmm.media.split.split_start`): packets
             before it are read but not decoded, except the :data:`PREROLL_S` before it, decoded for the
             decoder's state only.  The chunks are then the whole decode's from output sample
-            ``start * rate // native_rate`` on, equal to them after :data:`WARMUP_S`.
+            ``start * rate // native_rate`` on, equal to them after :data:`~syncmm.media.split.WARMUP_S`.
 
         Raises
         ------
@@ -344,7 +344,7 @@ class AudioReader:
         """The stream ended after ``n_out`` output samples: check it gave audio, record its length (truncation).
 
         Called by :meth:`chunks` at the stream's end, and by whoever ends the stream otherwise (a stream whose
-        tail was decoded elsewhere: :func:`load_audio`).
+        tail was decoded elsewhere: :func:`~syncmm.media.split.join_tail`).
         """
         if progress is not None and self.total_s is not None:
             progress(self.total_s, self.total_s)

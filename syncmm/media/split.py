@@ -136,7 +136,7 @@ def decode_cost(info: MediaInfo, stream: int | None) -> float:
 
 
 def split_start(info: MediaInfo, stream: int | None, sr: int) -> int | None:
-    """Where a file's end can be decoded in a second process (:class:`~syncmm.media.audio.Tail`), or None.
+    """Where a file's end can be decoded in a second process (:class:`Tail`), or None.
 
     Raw MP3, WAV and FLAC streams of at least :data:`SPLIT_MIN_S` are split in the middle, at a native sample
     where FFmpeg's resampler restarts on the same phase (a multiple of ``native_rate / gcd(native_rate, sr)``).

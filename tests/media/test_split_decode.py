@@ -266,3 +266,27 @@ def test_damaged_files_split_and_joined_give_their_whole_decode(tmp_path, monkey
             assert got == _decode_whole(bad, 16000), bad.name
             joins.append(joined)
     assert len(joins) >= 24 and joins.count(True) >= 4 and joins.count(False) >= 4
+
+
+def test_align_with_several_others_splits_a_long_one_decoded_alone(long_mp3, monkeypatch, tmp_path):
+    """`align REF A B`: REF is decoded once, with A; B is then decoded alone, by two processes when it is a long
+    MP3 (it was decoded in the parent, on one core); the same estimates as decoding everything in the parent."""
+    from syncmm.jobs.align import align_many
+    from syncmm.media import audio
+
+    long, short = long_mp3
+    log = tmp_path / "joins.txt"
+    join = audio.join_tail
+
+    def recording_join(*a):
+        joined = join(*a)
+        with open(log, "a") as f:
+            f.write(f"{joined}\n")
+        return joined
+
+    monkeypatch.setattr(audio, "join_tail", recording_join)
+    got = list(align_many(short, [short, long]))
+    assert log.read_text().split() == ["True"]  # A (10 s, with REF) decoded here; B split
+    ref = list(align_many(short, [short, long], parallel=False))
+    assert [r.estimate for r in got] == [r.estimate for r in ref]
+    assert abs(got[1].offset_s + 40.0) < 1e-3  # REF is B's 40-50 s
