@@ -60,23 +60,24 @@ class SampleBuffer:
         return self.a[: self.n].copy()
 
 
-def _relabel(fr, fmt: str, layout: str, rate: int):
+def _frame(x: np.ndarray, fmt: str, layout: str, rate: int):
+    """A new frame holding ``x`` (as ``to_ndarray`` gives a frame's samples) in that format, layout and rate."""
     import av
 
-    out = av.AudioFrame.from_ndarray(np.ascontiguousarray(fr.to_ndarray()), fmt, layout)
+    out = av.AudioFrame.from_ndarray(np.ascontiguousarray(x), fmt, layout)
     out.sample_rate = rate
     return out
 
 
+def _relabel(fr, fmt: str, layout: str, rate: int):
+    return _frame(fr.to_ndarray(), fmt, layout, rate)
+
+
 def trim_frame(fr, k: int):
     """A decoded frame without its first ``k`` samples (a new frame of the same format, layout and rate)."""
-    import av
-
     x = fr.to_ndarray()
     x = x[:, k:] if fr.format.is_planar else x[:, k * fr.layout.nb_channels :]
-    out = av.AudioFrame.from_ndarray(np.ascontiguousarray(x), fr.format.name, fr.layout.name)
-    out.sample_rate = fr.sample_rate
-    return out
+    return _frame(x, fr.format.name, fr.layout.name, fr.sample_rate)
 
 
 class Converter:
