@@ -122,25 +122,32 @@ def long_mp3(tmp_path_factory):
     return p, short
 
 
-def _decode_many_recording_joins(monkeypatch, tmp_path, files):
-    """decode_many in worker processes, with each worker's joins written to a file (the patch is forked)."""
-    from syncmm.media import audio
-    from syncmm.media.pool import decode_many
+def _record_joins(monkeypatch, log):
+    """Patch load_audio's join so that each join's outcome ("True": joined) is appended to the file ``log``, also
+    in worker processes (forked: they inherit the patch); returns a function that reads them."""
+    from syncmm.media import audio, split
 
-    log = tmp_path / "joins.txt"
-    join = audio.join_tail
+    log.unlink(missing_ok=True)
 
-    def recording_join(r, buf, tail, progress):
-        joined = join(r, buf, tail, progress)
+    def recording_join(*a):
+        joined = split.join_tail(*a)
         with open(log, "a") as f:
             f.write(f"{joined}\n")
         return joined
 
     monkeypatch.setattr(audio, "join_tail", recording_join)
+    return lambda: log.read_text().split() if log.exists() else []
+
+
+def _decode_many_recording_joins(monkeypatch, tmp_path, files):
+    """decode_many in worker processes, and the joins the workers made."""
+    from syncmm.media.pool import decode_many
+
+    joins = _record_joins(monkeypatch, tmp_path / "joins.txt")
     jobs = [(str(f), probe(f), None, "decode") for f in files]
     out = decode_many(jobs, 16000, True, None, allow_damaged=True, analyse=lambda y, sr, name: len(y))
     try:
-        return [(d.meta, d[0 : len(d)], d.analysis) for d in out], (log.read_text().split() if log.exists() else [])
+        return [(d.meta, d[0 : len(d)], d.analysis) for d in out], joins()
     finally:
         for d in out:
             d.close()
@@ -192,17 +199,15 @@ def test_only_a_file_that_is_most_of_the_work_and_decodes_exactly_from_any_packe
     assert split_plan([(si, None)], 16000) == [None]  # shorter than SPLIT_MIN_S
 
 
-def _decode_split_here(p, sr, monkeypatch):
+def _decode_split_here(p, sr, monkeypatch, log):
     """``load_audio`` with the end decoded beforehand from mid-file (as the second process would, into the buffer
     they share) and joined where it agrees; the result (or the error) and whether the join was taken."""
     from syncmm.exceptions import SyncmmError
-    from syncmm.media import audio, split
+    from syncmm.media import split
     from syncmm.media.split import Tail, decode_tail, split_start
 
     monkeypatch.setattr(split, "SPLIT_MIN_S", 0.0)
-    joined = []
-    join = audio.join_tail
-    monkeypatch.setattr(audio, "join_tail", lambda *a: joined.append(join(*a)) or joined[-1])
+    joins = _record_joins(monkeypatch, log)
     try:
         info = probe(p)
         start = split_start(info, None, sr)
@@ -214,9 +219,9 @@ def _decode_split_here(p, sr, monkeypatch):
         except SyncmmError:
             got = None
         sig = load_audio(p, sr, allow_damaged=True, tail=Tail(start, buf, lambda: got, lambda: None))
-        return ("ok", sig.y.tobytes(), sig.warnings, sig.t0), joined[0]
+        return ("ok", sig.y.tobytes(), sig.warnings, sig.t0), joins()[0] == "True"
     except SyncmmError as e:
-        return ("error", type(e).__name__, str(e)), joined[0] if joined else None
+        return ("error", type(e).__name__, str(e)), joins()[0] == "True" if joins() else None
 
 
 def _decode_whole(p, sr):
@@ -229,14 +234,14 @@ def _decode_whole(p, sr):
         return ("error", type(e).__name__, str(e))
 
 
-def test_real_files_split_and_joined_give_their_whole_decode(shared_data, monkeypatch):
+def test_real_files_split_and_joined_give_their_whole_decode(shared_data, monkeypatch, tmp_path):
     """Every raw MP3, FLAC and WAV file in ../shared/data, split in the middle, at 16 and 44.1 kHz."""
     exts = {".mp3", ".flac", ".wav"}
     files = sorted(p for p in shared_data.rglob("*") if p.suffix.lower() in exts and p.is_file())
     seen = 0
     for p in files:
         for sr in (16000, 44100):
-            got, joined = _decode_split_here(p, sr, monkeypatch)
+            got, joined = _decode_split_here(p, sr, monkeypatch, tmp_path / "joins.txt")
             if got is None:
                 continue
             seen += 1
@@ -260,7 +265,7 @@ def test_damaged_files_split_and_joined_give_their_whole_decode(tmp_path, monkey
         for k in range(8):
             bad = tmp_path / f"bad_{k}_{name}"
             bad.write_bytes(damage(data, np.random.default_rng([7, k]))[0])
-            got, joined = _decode_split_here(bad, 16000, monkeypatch)
+            got, joined = _decode_split_here(bad, 16000, monkeypatch, tmp_path / "joins.txt")
             if got is None:  # the damage hides what the file is
                 continue
             assert got == _decode_whole(bad, 16000), bad.name
@@ -272,21 +277,11 @@ def test_align_with_several_others_splits_a_long_one_decoded_alone(long_mp3, mon
     """`align REF A B`: REF is decoded once, with A; B is then decoded alone, by two processes when it is a long
     MP3 (it was decoded in the parent, on one core); the same estimates as decoding everything in the parent."""
     from syncmm.jobs.align import align_many
-    from syncmm.media import audio
 
     long, short = long_mp3
-    log = tmp_path / "joins.txt"
-    join = audio.join_tail
-
-    def recording_join(*a):
-        joined = join(*a)
-        with open(log, "a") as f:
-            f.write(f"{joined}\n")
-        return joined
-
-    monkeypatch.setattr(audio, "join_tail", recording_join)
+    joins = _record_joins(monkeypatch, tmp_path / "joins.txt")
     got = list(align_many(short, [short, long]))
-    assert log.read_text().split() == ["True"]  # A (10 s, with REF) decoded here; B split
+    assert joins() == ["True"]  # A (10 s, with REF) decoded here; B split
     ref = list(align_many(short, [short, long], parallel=False))
     assert [r.estimate for r in got] == [r.estimate for r in ref]
     assert abs(got[1].offset_s + 40.0) < 1e-3  # REF is B's 40-50 s
