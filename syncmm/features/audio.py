@@ -72,21 +72,27 @@ def onset_bands(
     win = np.hanning(n_fft + 1)[:-1]
 
     E = np.empty((n_bands, n_frames), np.float32)
+    # one set of chunk buffers, written in place: a new 1 MB temporary per chunk is a fresh mapping each
+    # time (glibc returns it to the OS), and the page faults cost as much CPU as the FFTs
+    k_max = min(chunk_frames, n_frames)
+    fr_buf = np.empty((k_max, n_fft))  # float64: NumPy's batched float64 FFT is as fast as scipy's float32
+    S_buf = np.empty((k_max, n_fft // 2 + 1), np.complex128)
+    P_buf = np.empty((k_max, n_fft // 2 + 1))
     for a in range(0, n_frames, chunk_frames):
         # frame the chunk in place (no padded copy of the whole signal: that would double the memory)
         k = min(chunk_frames, n_frames - a)
         seg = np.asarray(y[a * hop : (a + k - 1) * hop + n_fft], np.float32)
         if len(seg) < (k - 1) * hop + n_fft:
             seg = np.concatenate([seg, np.zeros((k - 1) * hop + n_fft - len(seg), np.float32)])
-        fr = np.lib.stride_tricks.sliding_window_view(seg, n_fft)[::hop][:k] * win  # float64: NumPy's batched
-        S = np.fft.rfft(fr, axis=1)  # float64 FFT is as fast as scipy's float32 here (its float32 one is not)
+        fr = np.multiply(np.lib.stride_tricks.sliding_window_view(seg, n_fft)[::hop][:k], win, out=fr_buf[:k])
+        S = np.fft.rfft(fr, axis=1, out=S_buf[:k])
         Sv = S.view(np.float64)
         np.square(Sv, out=Sv)  # re^2 and im^2 in place, then their sum: no complex temporaries
-        E[:, a : a + len(fr)] = ((Sv[:, 0::2] + Sv[:, 1::2]) @ M.T).T
+        E[:, a : a + k] = (np.add(Sv[:, 0::2], Sv[:, 1::2], out=P_buf[:k]) @ M.T).T
     # log compression with a floor relative to each band's mean level (gain-invariant, ignores codec floors)
     # (a floor for the whole signal too: bands holding only leakage of a louder band stay flat)
     floor = 1e-3 * E.mean(axis=1, keepdims=True) + 1e-4 * float(E.mean()) + 1e-12
-    L = np.log(E + floor)
+    L = np.log(np.add(E, floor, out=E), out=E)  # in place: E is not needed again
     flux = np.empty_like(L)
     flux[:, 0] = 0.0
     np.subtract(L[:, 1:], L[:, :-1], out=flux[:, 1:])
