@@ -2,8 +2,9 @@
 
 Long inputs are decoded in worker processes, one per file and in parallel, and each worker also computes
 its file's coarse features while it has the samples at hand.  The parent receives only the features
-(about 3 MB per hour) and later asks each worker for the one short window the fine stage reads, so
-the waveforms never cross a process boundary and the parent's memory stays small.
+(about 3 MB per hour) and reads the short windows the fine and drift stages need from the memory the
+workers decoded into (shared, :mod:`syncmm.media.pool`), so the waveforms are never copied between
+processes and the parent's own memory stays small.
 """
 
 from __future__ import annotations

@@ -39,7 +39,10 @@ class SampleBuffer:
     """Growable float32 buffer: decoded audio is written once, without a list of chunks to concatenate."""
 
     def __init__(self, capacity: int, storage: np.ndarray | None = None):
+        """``storage``: write into this array (memory shared with another process) while the samples fit;
+        the buffer moves to new memory of its own when they do not (``a`` is then another array)."""
         self.a = np.empty(max(capacity, 4096), np.float32) if storage is None else storage
+        self._given = storage
         self.n = 0
 
     def append(self, x: np.ndarray) -> None:
@@ -55,7 +58,8 @@ class SampleBuffer:
         self.append(np.zeros(k, np.float32))
 
     def result(self) -> np.ndarray:
-        if self.n >= 0.9 * len(self.a):
+        """The samples; in the given storage still when they fit there, else a trimmed array of its own."""
+        if self.n >= 0.9 * len(self.a) or self.a is self._given:
             return self.a[: self.n]
         return self.a[: self.n].copy()
 

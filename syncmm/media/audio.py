@@ -28,6 +28,7 @@ def load_audio(
     progress: ProgressFn | None = None,
     allow_damaged: bool = False,
     tail: Tail | None = None,
+    out: np.ndarray | None = None,
 ) -> Signal:
     """Decode an audio stream to mono float32 at ``sr`` Hz.
 
@@ -54,6 +55,9 @@ def load_audio(
         The end of the stream being decoded in another process: decoding here stops where it begins, and
         its samples are taken when they equal this decode's over :data:`OVERLAP_S` and both parts were
         regular; otherwise this decode goes on to the end.  The samples are the same either way.
+    out : np.ndarray, optional
+        float32 memory to decode into (shared with another process; with ``tail``, its buffer).  The
+        returned ``Signal.y`` is a view of it when the samples fit (``np.shares_memory``), else new memory.
 
     Returns
     -------
@@ -68,10 +72,12 @@ def load_audio(
         raise ParameterError(f"analysis rate {sr} Hz is out of range")
     with AudioReader(path, stream, rate=sr, mono=True) as r:
         if tail is None:
-            buf = SampleBuffer(int((r.total_s or 60.0) * sr * 1.01) + sr)
+            buf = SampleBuffer(int((r.total_s or 60.0) * sr * 1.01) + sr, storage=out)
             for x in r.chunks(progress):
                 buf.append(x[0])
         else:
+            if out is not None and out is not tail.buffer:
+                raise ParameterError("a tail is decoded into its own buffer: give that buffer as out")
             buf = SampleBuffer(0, storage=tail.buffer)
             join_tail(r, buf, tail, progress)
         warnings = [w for w in (r.damage.check(path, allow_damaged),) if w]

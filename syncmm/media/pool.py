@@ -1,9 +1,11 @@
 """Decode several audio files at once, each in its own worker process that keeps its samples.
 
-Each worker decodes its file and runs an analysis callable on the samples while it has them (the caller's
-coarse features); the parent receives the metadata and that analysis only, then reads short windows of
-samples on demand through a pipe, so long waveforms never cross a process boundary.  A decoded file is a
-:class:`~syncmm.types.SampleSource` (length and slicing), whether its samples are local or remote.
+Each worker decodes its file into memory it shares with the parent (a mapping of the probed length, made
+before the fork) and runs an analysis callable on the samples while it has them (the caller's coarse
+features); the parent receives the metadata and that analysis through a pipe, and reads the short windows
+it needs straight from the shared memory, so long waveforms are neither copied nor sent.  (A stream longer
+than its probe said outgrows that memory: its windows are then sent through the pipe on demand.)  A decoded
+file is a :class:`~syncmm.types.SampleSource` (length and slicing), whether its samples are local or remote.
 
 A file that is most of the work (:func:`~syncmm.media.split.split_plan`: a long MP3 against a short clip)
 is decoded by two processes: a second one decodes its second half into memory the two share, and the
@@ -49,6 +51,11 @@ class DecodedAudio:
     def __getitem__(self, sl: slice) -> np.ndarray:
         raise NotImplementedError
 
+    @property
+    def local(self) -> bool:
+        """The samples are in this process's memory (its own, or shared with the worker): reading asks no one."""
+        return True
+
     def close(self) -> None:
         """Let the worker go (nothing for local samples)."""
 
@@ -67,11 +74,21 @@ class _LocalAudio(DecodedAudio):
 
 
 class _RemoteAudio(DecodedAudio):
-    def __init__(self, info: MediaInfo, meta: Signal, n: int, analysis: object, conn: Connection, proc):
+    """Samples a worker process decoded: read from memory the two share, or else asked for through a pipe."""
+
+    def __init__(self, info: MediaInfo, meta: Signal, n: int, analysis: object, conn: Connection, proc,
+                 shared: mmap.mmap | None = None):  # fmt: skip
         super().__init__(info, meta, n, analysis)
         self._conn, self._proc = conn, proc
+        self._y = None if shared is None else np.frombuffer(shared, np.float32, n)
+
+    @property
+    def local(self) -> bool:
+        return self._y is not None
 
     def __getitem__(self, sl: slice) -> np.ndarray:
+        if self._y is not None:
+            return self._y[sl]
         a, b, _ = sl.indices(self.n)
         try:
             self._conn.send((a, b))
@@ -80,6 +97,7 @@ class _RemoteAudio(DecodedAudio):
             raise DecodeError(f"{self.info.path}: the decoder process ended unexpectedly") from e
 
     def close(self) -> None:
+        self._y = None  # (the mapping goes with the last view of it)
         if self._conn.closed:
             return
         with contextlib.suppress(OSError):
@@ -111,7 +129,7 @@ def _serve_tail(conn: Connection, path: str, sr: int, stream: int | None, start:
         conn.send(got)
 
 
-def _tail_link(start: int, mm: mmap.mmap, conn: Connection, pid: int):
+def _tail_link(start: int, buffer: np.ndarray, conn: Connection, pid: int):
     from .split import Tail
 
     def wait():
@@ -128,30 +146,35 @@ def _tail_link(start: int, mm: mmap.mmap, conn: Connection, pid: int):
                 conn.recv()
         conn.close()
 
-    return Tail(start, np.frombuffer(mm, np.float32), wait, cancel)
+    return Tail(start, buffer, wait, cancel)
 
 
-def _decode(path, sr, stream, progress, allow_damaged: bool, analyse: Analyse, tail=None) -> tuple[Signal, object]:
+def _decode(path, sr, stream, progress, allow_damaged: bool, analyse: Analyse, tail=None, out=None
+            ) -> tuple[Signal, object]:  # fmt: skip
     from .audio import load_audio
 
-    sig = load_audio(path, sr=sr, stream=stream, progress=progress, allow_damaged=allow_damaged, tail=tail)
+    sig = load_audio(path, sr=sr, stream=stream, progress=progress, allow_damaged=allow_damaged, tail=tail, out=out)
     if sig.warnings:
         sig = dataclasses.replace(sig, warnings=tuple(f"{path}: {w}" for w in sig.warnings))
     return sig, analyse(sig.y, sr, str(path))
 
 
 def _serve(conn: Connection, path: str, sr: int, stream: int | None, parent: int, allow_damaged: bool,
-           analyse: Analyse, tail: tuple | None = None) -> None:  # fmt: skip
-    """Worker process: decode, send the analysis, then serve windows until told to stop."""
+           analyse: Analyse, mm: mmap.mmap | None = None, tail: tuple | None = None) -> None:  # fmt: skip
+    """Worker process: decode (into ``mm``, shared with the parent, when the samples fit), send the analysis,
+    then serve windows (of samples that did not fit) until told to stop."""
     from .._proc import die_with_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
     try:
-        link = _tail_link(*tail) if tail else None
-        sig, an = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)), allow_damaged, analyse, link)
-        conn.send(("ready", dataclasses.replace(sig, y=np.zeros(0, np.float32)), len(sig.y), an))
+        out = None if mm is None else np.frombuffer(mm, np.float32)
+        link = _tail_link(tail[0], out, *tail[1:]) if tail else None
+        sig, an = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)), allow_damaged, analyse,
+                          link, out)  # fmt: skip
+        shared = out is not None and np.shares_memory(sig.y, out)
+        conn.send(("ready", dataclasses.replace(sig, y=np.zeros(0, np.float32)), len(sig.y), an, shared))
     except BaseException as e:  # noqa: BLE001 - everything is reported to the parent
         try:
             conn.send(("error", e))
@@ -168,6 +191,23 @@ def _serve(conn: Connection, path: str, sr: int, stream: int | None, parent: int
             return
         a, b = msg
         conn.send(np.array(y[a:b]))
+
+
+#: Files longer than this (by their probe) keep their samples in the worker's own memory (a mapping of the
+#: probed length is made up front; a damaged header can claim days).
+SHARED_MAX_S = 24 * 3600.0
+
+
+def _shared_samples(info: MediaInfo, sr: int) -> mmap.mmap | None:
+    """Memory for a file's samples at ``sr`` (its probed length, +1 % and 1 s) that a forked worker writes and
+    this process reads; None when the length is unknown or implausible."""
+    d = info.duration_s
+    if not d or not 0 < d <= SHARED_MAX_S:
+        return None
+    try:
+        return mmap.mmap(-1, 4 * (int(d * sr * 1.01) + sr))
+    except (OSError, ValueError, OverflowError):
+        return None
 
 
 def _mp_context():
@@ -216,36 +256,36 @@ def decode_many(
                 out[i] = e
         return out  # type: ignore[return-value]
     ctx = _mp_context()
-    pending: dict[Connection, tuple[int, object]] = {}
+    fork = ctx.get_start_method() == "fork"  # (memory shared through a mapping made before the fork)
+    pending: dict[Connection, tuple[int, object, mmap.mmap | None]] = {}
     tails: list = []
     try:
         plan = split_plan([(info, stream) for _, info, stream, _ in jobs], sr)
         for i, (path, info, stream, _stage) in enumerate(jobs):
+            mm = _shared_samples(info, sr) if fork else None
             tail = None
-            start = plan[i] if ctx.get_start_method() == "fork" else None  # (a shared mmap needs fork)
-            if start is not None:  # the file's end decoded beside, into memory the two processes share
-                mm = mmap.mmap(-1, 4 * (int(info.duration_s * sr * 1.01) + sr))
+            start = plan[i] if mm is not None else None
+            if start is not None:  # the file's end decoded beside, into the same shared memory
                 t_read, t_write = ctx.Pipe(duplex=False)
                 tproc = ctx.Process(target=_serve_tail, args=(t_write, str(path), sr, stream, start, mm,
                                                               os.getpid()), daemon=True)  # fmt: skip
                 tproc.start()
                 t_write.close()
                 tails.append(tproc)
-                tail = (start, mm, t_read, tproc.pid)
+                tail = (start, t_read, tproc.pid)
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_serve, args=(child, str(path), sr, stream, os.getpid(), allow_damaged,
-                                                    analyse, tail), daemon=True)  # fmt: skip
+                                                    analyse, mm, tail), daemon=True)  # fmt: skip
             proc.start()
             child.close()
-            if tail is not None:  # (closed here before the next fork: only the owner holds them)
-                tail[2].close()
+            if tail is not None:  # (closed here before the next fork: only the owner holds it)
                 tail[1].close()
-            pending[parent] = (i, proc)
+            pending[parent] = (i, proc, mm)
         if while_waiting:
             while_waiting()
         while pending:
             for conn in wait(list(pending)):
-                i, proc = pending[conn]
+                i, proc, mm = pending[conn]
                 path, info, stream, stage = jobs[i]
                 try:
                     msg = conn.recv()
@@ -257,7 +297,7 @@ def decode_many(
                     continue
                 del pending[conn]
                 if msg[0] == "ready":
-                    out[i] = _RemoteAudio(info, msg[1], msg[2], msg[3], conn, proc)
+                    out[i] = _RemoteAudio(info, msg[1], msg[2], msg[3], conn, proc, mm if msg[4] else None)
                 else:
                     conn.close()
                     proc.join(timeout=5)
@@ -269,7 +309,7 @@ def decode_many(
             proc.kill()
             proc.join(timeout=5)
     except BaseException:
-        for conn, (_, proc) in pending.items():
+        for conn, (_, proc, _mm) in pending.items():
             proc.kill()
             conn.close()
         for proc in tails:

@@ -1,0 +1,77 @@
+"""Decode workers: samples written into memory shared with the parent, or served through the pipe when they do not
+fit there; the same samples as one decode in this process either way."""
+
+from __future__ import annotations
+
+import dataclasses
+import mmap
+
+import numpy as np
+import pytest
+
+from syncmm.media import load_audio, pool, probe
+from syncmm.media.write import write_audio
+from syncmm.synth import speech_like
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pool")
+    x = speech_like(130.0, 44100, np.random.default_rng(3))
+    long = d / "long.mp3"  # most of the work: split between two processes
+    write_audio(long, x, 44100, bit_rate=64000)
+    aac = d / "clip.m4a"
+    write_audio(aac, x[44100 * 20 : 44100 * 35], 44100, bit_rate=64000)
+    return long, aac
+
+
+def _decode_many(files, **info_changes):
+    jobs = [(str(f), dataclasses.replace(probe(f), **info_changes), None, "decode") for f in files]
+    out = pool.decode_many(jobs, 16000, True, None, analyse=lambda y, sr, name: float(np.sum(y, dtype=np.float64)))
+    try:
+        return [(d.local, d.meta, d[0 : len(d)].copy(), d[1000:1100].copy(), d.analysis) for d in out]
+    finally:
+        for d in out:
+            d.close()
+
+
+def _assert_same_as_one_decode(files, got):
+    for f, (_, meta, y, window, analysis) in zip(files, got, strict=True):
+        sig = load_audio(f, 16000)
+        assert np.array_equal(y, sig.y)
+        assert np.array_equal(window, sig.y[1000:1100])
+        assert (meta.t0, meta.warnings, meta.stream_index) == (sig.t0, sig.warnings, sig.stream_index)
+        assert analysis == float(np.sum(sig.y, dtype=np.float64))  # computed on the worker's samples
+
+
+def test_worker_samples_are_read_from_memory_shared_with_the_parent(files):
+    got = _decode_many(files)
+    assert [g[0] for g in got] == [True, True]
+    _assert_same_as_one_decode(files, got)
+
+
+def test_samples_that_outgrow_the_shared_memory_are_served_through_the_pipe(files, monkeypatch):
+    """A stream longer than its probe said (the mapping is made at the probed length): the worker's samples move
+    to memory of its own, the parent asks for windows through the pipe; a split file's tail does not fit either
+    and is not joined.  Same samples."""
+    real = pool._shared_samples
+
+    def half(info, sr):
+        mm = real(info, sr)
+        return None if mm is None else mmap.mmap(-1, len(mm) // 2)
+
+    monkeypatch.setattr(pool, "_shared_samples", half)
+    got = _decode_many(files)
+    assert [g[0] for g in got] == [False, False]
+    _assert_same_as_one_decode(files, got)
+
+
+def test_a_stream_of_unknown_length_is_served_through_the_pipe(files):
+    got = _decode_many(files, duration_s=None)
+    assert [g[0] for g in got] == [False, False]
+    _assert_same_as_one_decode(files, got)
+
+
+def test_no_shared_memory_for_an_implausible_length(files):
+    assert pool._shared_samples(dataclasses.replace(probe(files[1]), duration_s=pool.SHARED_MAX_S * 2), 16000) is None
+    assert pool._shared_samples(dataclasses.replace(probe(files[1]), duration_s=-1.0), 16000) is None
