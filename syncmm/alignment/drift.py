@@ -13,6 +13,7 @@ import dataclasses
 
 import numpy as np
 
+from ..dsp.stats import median
 from ..exceptions import AlignmentError, ParameterError, SyncmmError
 from ..types import Discontinuity, DriftEstimate, OffsetEstimate, SampleSource, Segment
 from .drift_fit import _changepoints_wave, _runs, theil_sen
@@ -93,7 +94,7 @@ def measure_segments(
     step_f = max(Wf, int(round(step_s * rate)) if step_s else int(np.ceil(overlap_f / max_windows)))
     R = int(round((search_s if search_s is not None else 300e-6 * overlap_f / rate + 0.5) * rate))
     act = py.activity
-    act_ref = float(np.median(act[act > 0])) if (act > 0).any() else 0.0
+    act_ref = median(act[act > 0]) if (act > 0).any() else 0.0
     segs: list[Segment] = []
     starts = list(range(k_lo, k_hi - Wf + 1, step_f))
     for k0 in starts:
@@ -239,8 +240,8 @@ def fit_drift(
     res = o[best] - (a + b * t[best])
     discs = []
     for r1, r2 in zip(runs[:-1], runs[1:], strict=True):
-        a1 = float(np.median(o[r1] - b * t[r1]))
-        a2 = float(np.median(o[r2] - b * t[r2]))
+        a1 = median(o[r1] - b * t[r1])
+        a2 = median(o[r2] - b * t[r2])
         t_a, t_b = t[r1[-1]], t[r2[0]]
         if x is not None and y is not None:
             t_end, t_res = _changepoints_wave(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dsp.stats import median
 from ..types import SampleSource
 
 
@@ -17,8 +18,8 @@ def theil_sen(t: np.ndarray, o: np.ndarray) -> tuple[float, float]:
     i, j = np.triu_indices(len(t), 1)
     dt = t[j] - t[i]
     ok = np.abs(dt) > 1e-9
-    b = float(np.median((o[j] - o[i])[ok] / dt[ok])) if ok.any() else 0.0
-    a = float(np.median(o - b * t))
+    b = median((o[j] - o[i])[ok] / dt[ok]) if ok.any() else 0.0
+    a = median(o - b * t)
     return a, b
 
 
@@ -28,9 +29,9 @@ def _runs(t: np.ndarray, o: np.ndarray, jump_s: float) -> list[np.ndarray]:
         return [np.arange(len(t))]
     d = np.diff(o)
     dt = np.diff(t)
-    slope = float(np.median(d / np.where(dt > 0, dt, np.inf)))
+    slope = median(d / np.where(dt > 0, dt, np.inf))
     dev = d - slope * dt
-    mad = float(np.median(np.abs(dev - np.median(dev)))) * 1.4826
+    mad = median(np.abs(dev - median(dev))) * 1.4826
     thr = max(jump_s, 6 * mad)
     cuts = np.flatnonzero(np.abs(dev) > thr) + 1
     return np.split(np.arange(len(t)), cuts)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..dsp.stats import median
 from ..exceptions import AlignmentError
 from ..types import CorrelationCurve, SampleSource
 
@@ -118,8 +119,8 @@ def coarse_peak(
     # The noise floor comes from every lag with enough overlap, also those --max-offset excludes, so
     # that restricting the search cannot make a chance peak look prominent.
     sv = s[enough]
-    med = float(np.median(sv))
-    mad = float(np.median(np.abs(sv - med))) * 1.4826 + 1e-12
+    med = median(sv)
+    mad = median(np.abs(sv - med)) * 1.4826 + 1e-12
     z_null = float(np.sqrt(2.0 * np.log(max(len(sv), 2))))  # expected largest of len(sv) chance values
     k1 = int(np.argmax(np.where(valid, s, -np.inf)))
     s1 = s[k1]
