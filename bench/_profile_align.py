@@ -61,12 +61,11 @@ wrap(drift, "estimate_drift", "drift")
 wrap(drift, "fine_peak", "drift_fine")
 t_main = _since_start()
 sys.argv = ["syncmm", "align", sys.argv[1], sys.argv[2], "-f", "json"]
-try:
-    syncmm.cli.main()
-except SystemExit as e:
-    if e.code not in (0, None):
-        raise
+rc = syncmm.cli.run()  # (main() would end the process before the record below)
+if rc:
+    raise SystemExit(rc)
 sys.stdout.flush()
 print()
 print(json.dumps({"t_main": t_main, "t_align_end": last_end[0], "stages": stages, "cpu_self": _cpu(),
                   "cpu_children": _cpu(resource.RUSAGE_CHILDREN)}))  # fmt: skip
+syncmm.cli._end(0)  # the process ends as `syncmm` does

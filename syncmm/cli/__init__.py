@@ -59,7 +59,13 @@ def process_defaults() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: usage errors as one ``syncmm: error:`` line (exit 2), SIGTERM like Ctrl-C.
+    """Console-script entry point: :func:`run`, then the process ends (:func:`_end`)."""
+    _end(run())
+
+
+def run() -> int:
+    """Run the command line in ``sys.argv``; its exit code.  Usage errors as one ``syncmm: error:`` line (exit 2),
+    SIGTERM like Ctrl-C.
 
     Before NumPy loads, BLAS gets one thread (unless the environment says otherwise): syncmm parallelises
     by process (decode workers, batch jobs), and OpenBLAS threads on top of those spin on the same cores
@@ -79,15 +85,15 @@ def main() -> None:
     except usage_error as e:
         if type(e).__name__ == "NoArgsIsHelpError":  # a bare `syncmm CMD`: its help
             e.show()
-            sys.exit(EXIT_USAGE)
+            return EXIT_USAGE
         msg = e.format_message().replace("\n", " ")
         hint = f" (see '{e.ctx.command_path} -h')" if e.ctx is not None else ""
         print(f"syncmm: error: {msg}{hint}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
+        return EXIT_USAGE
     except (typer.Abort, KeyboardInterrupt):
         print("syncmm: interrupted", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
-    _end(rc if isinstance(rc, int) else 0)
+        return EXIT_INTERRUPTED
+    return rc if isinstance(rc, int) else 0
 
 
 def _end(code: int) -> None:
