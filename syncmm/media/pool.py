@@ -22,6 +22,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 
@@ -81,6 +82,7 @@ class _RemoteAudio(DecodedAudio):
         super().__init__(info, meta, n, analysis)
         self._conn, self._proc = conn, proc
         self._y = None if shared is None else np.frombuffer(shared, np.float32, n)
+        self._asking = threading.Lock()  # one request at a time on the pipe (readers may be threads)
 
     @property
     def local(self) -> bool:
@@ -91,8 +93,9 @@ class _RemoteAudio(DecodedAudio):
             return self._y[sl]
         a, b, _ = sl.indices(self.n)
         try:
-            self._conn.send((a, b))
-            return self._conn.recv()
+            with self._asking:
+                self._conn.send((a, b))
+                return self._conn.recv()
         except (EOFError, OSError) as e:
             raise DecodeError(f"{self.info.path}: the decoder process ended unexpectedly") from e
 

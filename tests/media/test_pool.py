@@ -25,6 +25,14 @@ def files(tmp_path_factory):
     return long, aac
 
 
+@pytest.fixture(scope="module")
+def excerpt(files, tmp_path_factory):
+    """70 s of the long file from 40 s on (drift is measured: >= 60 s of overlap)."""
+    p = tmp_path_factory.mktemp("pool") / "excerpt.wav"
+    write_audio(p, load_audio(files[0], 44100).y[44100 * 40 : 44100 * 110], 44100)
+    return p
+
+
 def _decode_many(files, **info_changes):
     jobs = [(str(f), dataclasses.replace(probe(f), **info_changes), None, "decode") for f in files]
     out = pool.decode_many(jobs, 16000, True, None, analyse=lambda y, sr, name: float(np.sum(y, dtype=np.float64)))
@@ -75,3 +83,14 @@ def test_a_stream_of_unknown_length_is_served_through_the_pipe(files):
 def test_no_shared_memory_for_an_implausible_length(files):
     assert pool._shared_samples(dataclasses.replace(probe(files[1]), duration_s=pool.SHARED_MAX_S * 2), 16000) is None
     assert pool._shared_samples(dataclasses.replace(probe(files[1]), duration_s=-1.0), 16000) is None
+
+
+def test_align_reads_the_same_windows_from_shared_memory_and_through_the_pipe(files, excerpt, monkeypatch):
+    """The drift stage reads windows from two threads: through the pipe one request at a time."""
+    from syncmm import align
+
+    shared = align(files[0], excerpt, parallel=True)
+    assert shared.drift is not None and abs(shared.estimate.offset_s - 40.0) < 1e-3
+    monkeypatch.setattr(pool, "_shared_samples", lambda info, sr: None)
+    piped = align(files[0], excerpt, parallel=True)
+    assert (piped.estimate, piped.drift) == (shared.estimate, shared.drift)

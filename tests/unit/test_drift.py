@@ -100,3 +100,30 @@ def test_theil_sen_ignores_outliers(rng):
     o[[5, 17, 30]] += 0.5
     a, b = theil_sen(t, o)
     assert a == pytest.approx(2.0, abs=1e-5) and b == pytest.approx(-1e-4, abs=1e-7)
+
+
+def test_windows_measured_in_two_threads_are_the_plain_loops(event10, monkeypatch):
+    from syncmm.alignment import drift
+
+    y = drifted(event10, SR, 3.21, 80.0, 560.0)
+    est = estimate_offset(event10, y, SR)
+    threaded = estimate_drift(event10, y, SR, est)
+    monkeypatch.setattr(drift, "_in_two_threads", lambda fn, items: [fn(item) for item in items])
+    assert estimate_drift(event10, y, SR, est) == threaded
+    assert len(threaded.segments) >= 30
+
+
+def test_in_two_threads_keeps_order_and_raises_the_first_error():
+    from syncmm.alignment.drift import _in_two_threads
+
+    assert _in_two_threads(lambda v: v * v, list(range(11))) == [v * v for v in range(11)]
+
+    def fail_at(v):
+        if v in (2, 5):
+            raise ValueError(v)
+        return v
+
+    with pytest.raises(ValueError, match="2"):
+        _in_two_threads(fail_at, list(range(9)))
+    with pytest.raises(ValueError, match="5"):
+        _in_two_threads(fail_at, [7, 8, 5, 6, 2, 1])
