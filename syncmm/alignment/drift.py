@@ -120,11 +120,11 @@ def measure_segments(
             centre = (k0 + f0) * hop + Ff * hop / 2
             job = (centre, local, Ff * hop, 3 * hop, drift_ppm * 1e-6)
         found_at.append((centre, local, conf, job))
-    fines = _in_two_threads(lambda job: _fine_compensated(x, y, *job), [f[3] for f in found_at if f[3] is not None])
+    fines = iter(_in_two_threads(lambda job: _fine_compensated(x, y, *job), [f[3] for f in found_at if f[3]]))
     segs: list[Segment] = []
     for centre, local, conf, job in found_at:
         corr = None
-        fine = fines.pop(0) if job is not None else None
+        fine = next(fines) if job is not None else None
         if fine is not None:
             local, corr = fine
         segs.append(

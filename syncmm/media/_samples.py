@@ -35,6 +35,12 @@ def frames_array(frames: list, n: int) -> np.ndarray:
     return out
 
 
+def capacity(duration_s: float, sr: int) -> int:
+    """Samples to reserve for a stream said to last ``duration_s`` at ``sr``: 1 % and 1 s more (durations from
+    headers are estimates); a longer stream grows its buffer."""
+    return int(duration_s * sr * 1.01) + sr
+
+
 class SampleBuffer:
     """Growable float32 buffer: decoded audio is written once, without a list of chunks to concatenate."""
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..exceptions import ParameterError
 from ..types import Signal
-from ._samples import SampleBuffer
+from ._samples import SampleBuffer, capacity
 from .reader import AudioReader, ProgressFn
 from .split import Tail, join_tail
 
@@ -72,7 +72,7 @@ def load_audio(
         raise ParameterError(f"analysis rate {sr} Hz is out of range")
     with AudioReader(path, stream, rate=sr, mono=True) as r:
         if tail is None:
-            buf = SampleBuffer(int((r.total_s or 60.0) * sr * 1.01) + sr, storage=out)
+            buf = SampleBuffer(capacity(r.total_s or 60.0, sr), storage=out)
             for x in r.chunks(progress):
                 buf.append(x[0])
         else:

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..exceptions import DecodeError, SyncmmError
 from ..types import MediaInfo, Signal
+from ._samples import capacity
 from .split import split_plan
 
 StageFn = Callable[[str, float, "float | None"], None]
@@ -202,13 +203,13 @@ SHARED_MAX_S = 24 * 3600.0
 
 
 def _shared_samples(info: MediaInfo, sr: int) -> mmap.mmap | None:
-    """Memory for a file's samples at ``sr`` (its probed length, +1 % and 1 s) that a forked worker writes and
-    this process reads; None when the length is unknown or implausible."""
+    """Memory for a file's samples at ``sr`` (as load_audio reserves for its probed length) that a forked worker
+    writes and this process reads; None when the length is unknown or implausible."""
     d = info.duration_s
     if not d or not 0 < d <= SHARED_MAX_S:
         return None
     try:
-        return mmap.mmap(-1, 4 * (int(d * sr * 1.01) + sr))
+        return mmap.mmap(-1, 4 * capacity(d, sr))
     except (OSError, ValueError, OverflowError):
         return None
 
