@@ -32,6 +32,8 @@ def checkout(rev: str) -> Path:
     if not tree.exists():
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=REPO, check=True,
                        capture_output=True)  # fmt: skip
+    # its bytecode, as `make install` writes it for the working tree
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "syncmm")], check=True)
     return tree
 
 
