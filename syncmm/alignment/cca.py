@@ -109,7 +109,7 @@ def held_out(st: BlockStats, fold: np.ndarray, ridge: float) -> Folds:
             continue
         ntr = ntot - nf
         Lx = np.linalg.inv(np.linalg.cholesky((Xtot - Xf) / ntr + ridge * np.eye(p)))
-        U, _, Vt = np.linalg.svd(Lx @ ((Ctot - Cf) / ntr) @ Lyi.T)
+        U, _, Vt = np.linalg.svd(Lx @ ((Ctot - Cf) / ntr) @ Lyi.T, full_matrices=False)  # (the first pair only)
         wx = np.einsum("ij,li->lj", Lx, U[:, :, 0])
         wy = np.einsum("ij,li->lj", Lyi, Vt[:, 0, :])
         num[f] = np.einsum("li,lij,lj->l", wx, Cf, wy)

@@ -197,7 +197,7 @@ def _variates(X: np.ndarray, Y: np.ndarray, face: np.ndarray, L: int) -> tuple[n
     Cxx = Xf.T @ Xf / len(Xf) + RIDGE * np.eye(X.shape[1])
     Cyy = Y.T @ Y / n + RIDGE * np.eye(Y.shape[1])
     Lx, Ly = np.linalg.inv(np.linalg.cholesky(Cxx)), np.linalg.inv(np.linalg.cholesky(Cyy))
-    U, _, Vt = np.linalg.svd(Lx @ (Xf.T @ Ys[face] / len(Xf)) @ Ly.T)
+    U, _, Vt = np.linalg.svd(Lx @ (Xf.T @ Ys[face] / len(Xf)) @ Ly.T, full_matrices=False)
     u, v = X @ (Lx.T @ U[:, 0]), Ys @ (Ly.T @ Vt[0])
     u, v = u / (u[face].std() + 1e-12), v / (v.std() + 1e-12)
     return np.where(face, u, np.nan), v

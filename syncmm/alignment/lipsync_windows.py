@@ -71,7 +71,8 @@ def _step_block(st: BlockStats, lo: int, hi: int, ka: int, kb: int) -> int:
         Cxx = st.Xx[blocks].sum(0) / max(st.nf[blocks].sum(), 1.0) + RIDGE * np.eye(st.Xx.shape[1])
         Lx = np.linalg.inv(np.linalg.cholesky(Cxx))
         Ly = np.linalg.inv(np.linalg.cholesky(st.Cyy + RIDGE * np.eye(st.Cyy.shape[0])))
-        U, _, Vt = np.linalg.svd(Lx @ (st.C[blocks, k].sum(0) / max(st.nf[blocks].sum(), 1.0)) @ Ly.T)
+        M = Lx @ (st.C[blocks, k].sum(0) / max(st.nf[blocks].sum(), 1.0)) @ Ly.T
+        U, _, Vt = np.linalg.svd(M, full_matrices=False)
         return Lx.T @ U[:, 0], Ly.T @ Vt[0]
 
     nb = len(st.nf)
