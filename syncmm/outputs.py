@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -78,7 +77,7 @@ def sweep(folder: str | os.PathLike) -> list[Path]:
 
 def temp_name(target: Path) -> Path:
     """A temporary name beside ``target`` that fits the file system's name limit and names this process."""
-    tag = f".syncmm-{os.getpid()}-{secrets.token_hex(4)}"
+    tag = f".syncmm-{os.getpid()}-{os.urandom(4).hex()}"  # (secrets.token_hex, without importing hashlib)
     suffix = target.suffix if 0 < len(target.suffix) <= 17 else ""
     room = _name_max(target.parent) - len(("." + tag + suffix).encode())
     stem = target.name[: len(target.name) - len(suffix)] if suffix else target.name

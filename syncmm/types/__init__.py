@@ -4,9 +4,8 @@ group them: media.py, offsets.py, maps.py, results.py, apply.py, lipsync.py."""
 
 from __future__ import annotations
 
-from .apply import ApplyPlan, ApplyStats
-from .lipsync import LipSegment, LipSyncEstimate
-from .maps import DTWResult, TimeMap, WarpPath
+from typing import TYPE_CHECKING
+
 from .media import MediaInfo, SampleSource, Signal, StreamInfo
 from .offsets import (
     CorrelationCurve,
@@ -17,7 +16,32 @@ from .offsets import (
     Segment,
     SyncResult,
 )  # fmt: skip
-from .results import Check, MulticamResult, PairOffset, Timeline
+
+if TYPE_CHECKING:
+    from .apply import ApplyPlan, ApplyStats
+    from .lipsync import LipSegment, LipSyncEstimate
+    from .maps import DTWResult, TimeMap, WarpPath
+    from .results import Check, MulticamResult, PairOffset, Timeline
+
+#: The other submodules are imported when one of their names is first asked for (``align`` needs none of
+#: them; their dataclasses cost ~10 ms to create).
+_LAZY = {
+    "ApplyPlan": "apply", "ApplyStats": "apply", "LipSegment": "lipsync", "LipSyncEstimate": "lipsync",
+    "DTWResult": "maps", "TimeMap": "maps", "WarpPath": "maps", "Check": "results", "MulticamResult": "results",
+    "PairOffset": "results", "Timeline": "results",
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ApplyPlan", "ApplyStats", "Check", "CorrelationCurve", "DTWResult", "Discontinuity", "DriftEstimate",
