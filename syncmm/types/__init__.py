@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from .maps import DTWResult, TimeMap, WarpPath
     from .results import Check, MulticamResult, PairOffset, Timeline
 
-#: The other submodules are imported when one of their names is first asked for (``align`` needs none of
-#: them; their dataclasses cost ~10 ms to create).
+#: The other submodules are imported when one of their names is first asked for (``align`` needs only
+#: results.py of them; creating the dataclasses of the three others took ~8 ms of every run).
 _LAZY = {
     "ApplyPlan": "apply", "ApplyStats": "apply", "LipSegment": "lipsync", "LipSyncEstimate": "lipsync",
     "DTWResult": "maps", "TimeMap": "maps", "WarpPath": "maps", "Check": "results", "MulticamResult": "results",
