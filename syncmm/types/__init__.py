@@ -32,7 +32,8 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type:
+    """A name of the lazily imported submodules (PEP 562), kept here once imported."""
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
