@@ -70,7 +70,6 @@ def _band_accumulate(X, Yt, Xo, Yot, ow, lo, hi, offs, steps, weights, cost_add,
         wmax = max(wmax, hi[i] - lo[i])
     cr = np.empty(wmax)
     e2 = np.empty(wmax)
-    hs = np.empty(wmax, np.bool_)  # per cell of a row: the horizontal step won
     classic = (S == 3 and steps[0, 0] == 1 and steps[0, 1] == 1 and steps[1, 0] == 1 and steps[1, 1] == 0
                and steps[2, 0] == 0 and steps[2, 1] == 1)  # fmt: skip
     for i in range(N):
@@ -83,7 +82,7 @@ def _band_accumulate(X, Yt, Xo, Yot, ow, lo, hi, offs, steps, weights, cost_add,
                 plo[s], phi[s], pbase[s] = lo[pi], hi[pi], offs[pi] - lo[pi]
         _row_cost(X, Yt, Xo, Yot, ow, i, lo[i], hi[i], metric, cost_add, cr, e2)
         if classic:
-            _row_classic(D, B, cr, i, lo[i], hi[i], base, plo[0], phi[0], pbase[0], weights, subseq, hs)
+            _row_classic(D, B, cr, i, lo[i], hi[i], base, plo[0], phi[0], pbase[0], weights, subseq)
             continue
         for j in range(lo[i], hi[i]):
             c = cr[j - lo[i]]
@@ -104,15 +103,13 @@ def _band_accumulate(X, Yt, Xo, Yot, ow, lo, hi, offs, steps, weights, cost_add,
 
 
 @njit(cache=True)
-def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, subseq, hs):  # pragma: no cover - compiled
+def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, subseq):  # pragma: no cover - compiled
     """One row for the steps (1,1), (1,0), (0,1), with the generic loop's candidate order and ties.
 
     A cell's start, diagonal and vertical candidates do not depend on the row's other cells: where both of
     its predecessors lie in the band (the row's interior) they are one SIMD pass of compare-and-select, the
     row's ends are done cell by cell, and only the horizontal step, which needs the cell before, is a serial
-    loop, kept free of branches: on real costs its cell-by-cell choice is hard to predict, and without the
-    branch the kernel runs 7-15 % faster on real chroma (bench/ab_dtw_kernel.py) and 60 % on random features.
-    (The one loop with three branches per cell ran at 7e7 cells/s; this at 1.8e8.)
+    loop.  (The one loop with three branches per cell ran at 7e7 cells/s; this at 1.8e8.)
     """
     inf = np.inf
     w0, w1, w2 = weights[0], weights[1], weights[2]
@@ -159,16 +156,13 @@ def _row_classic(D, B, cr, i, lo_i, hi_i, base, plo, phi, pbase, weights, subseq
             m[t] = v if k else best
             s[t] = 1 if k else bs
     left = inf
-    n = hi_i - lo_i
-    for t in range(n):  # the serial part: no branch, and B written in a second (SIMD) pass
+    for t in range(hi_i - lo_i):
         v = left + w2 * cr[t]
         m0 = Dr[t]
         k = v < m0
-        hs[t] = k
         left = v if k else m0
         Dr[t] = left
-    for t in range(n):
-        Br[t] = 2 if hs[t] else Br[t]
+        Br[t] = 2 if k else Br[t]
 
 
 @njit(cache=True)
