@@ -1,8 +1,9 @@
 """The DTW kernel of a git revision against the working tree's, alternately, on the bench's real chroma.
 
 `bench_dtw.py`'s kernel row is one best of 3 calls of 3-20 ms, which this VM's speed decides more than the
-kernel does; this runs the two kernels on the same band (+-30 frames around `syncmm.warp`'s path, as the bench
-does) one after the other, N times each, and checks that they fill the same accumulated costs and steps.
+kernel does; this runs the two kernels through the same `dtw()` call (the bench's band: +-30 frames around
+`syncmm.warp`'s path) one after the other, N times each, and checks that they fill the same accumulated costs
+and steps.
 Usage: python bench/ab_dtw_kernel.py REV [N_FRAMES=50000] [RUNS=15]   (needs bench/work/dtw_N.npz: bench_dtw.py)
 """
 
@@ -18,6 +19,9 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _dtw_band import band_around  # noqa: E402
 
 
 def _kernels(rev: str):
@@ -33,43 +37,33 @@ def _kernels(rev: str):
 
 def main() -> None:
     import syncmm
-    import syncmm.alignment._dtw_kernels as new
+    import syncmm.alignment._dtw_kernels as K
+    from syncmm.alignment.dtw import dtw
 
     rev = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 50000
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 15
-    old = _kernels(rev)
     d = np.load(HERE / "work" / f"dtw_{n}.npz")
     X, Y = d["X"], d["Y"]
-    wp = syncmm.warp(X, Y, rate=50)
-    N, M = X.shape[1], Y.shape[1]
-    c = np.round(np.interp(np.arange(N), wp.path[:, 0], wp.path[:, 1])).astype(np.int64)
-    lo = np.minimum.accumulate(np.clip(c - 30, 0, M)[::-1])[::-1]
-    hi = np.maximum.accumulate(np.clip(c + 31, 0, M))
-    lo[0], hi[-1] = 0, M
-    offs = np.zeros(N + 1, np.int64)
-    offs[1:] = np.cumsum(hi - lo)
-    R = X.T.astype(np.float64)
-    R /= np.maximum(np.linalg.norm(R, axis=1, keepdims=True), 1e-12)
-    Q = Y.T.astype(np.float64)
-    Q /= np.maximum(np.linalg.norm(Q, axis=1, keepdims=True), 1e-12)
-    steps = np.array([[1, 1], [1, 0], [0, 1]], np.int64)
-    w = np.array([2.0, 1.0, 1.0])
-    args = (R, np.ascontiguousarray(Q.T), np.empty((N, 0)), np.empty((0, M)), 0.0, lo, hi, offs, steps, w, 0.1, 0,
-            False)  # fmt: skip
-    out = {}
-    for name, k in ((rev, old), ("working tree", new)):
-        D, B = np.empty(offs[-1]), np.empty(offs[-1], np.int8)
-        k._band_accumulate(*args, D, B)  # (compiles)
-        out[name] = (k, D, B, [])
-    for _ in range(runs):
-        for k, D, B, speeds in out.values():
-            t = time.perf_counter()
-            k._band_accumulate(*args, D, B)
-            speeds.append(offs[-1] / (time.perf_counter() - t))
-    (_, D0, B0, _), (_, D1, B1, _) = out.values()
-    print(f"{n} frames, {offs[-1]} band cells, {runs} alternating calls each; band cells/s max / median")
-    for name, (_, _, _, v) in out.items():
+    lo, hi = band_around(syncmm.warp(X, Y, rate=50).path, X.shape[1], Y.shape[1])
+    kernels = {rev: _kernels(rev)._band_accumulate, "working tree": K._band_accumulate}
+    speeds: dict[str, list[float]] = {name: [] for name in kernels}
+    filled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for i in range(runs + 1):  # (the first round compiles)
+        for name, kernel in kernels.items():
+
+            def timed(*a, kernel=kernel, name=name, keep=i > 0):  # the kernel alone, in the same dtw() call
+                t = time.perf_counter()
+                kernel(*a)
+                if keep:
+                    speeds[name].append(len(a[-1]) / (time.perf_counter() - t))
+                filled[name] = (a[-2].copy(), a[-1].copy())
+
+            K._band_accumulate = timed
+            dtw(X, Y, band=(lo, hi), cost_add=0.1)
+    (D0, B0), (D1, B1) = filled.values()
+    print(f"{n} frames, {len(B0)} band cells, {runs} alternating calls each; band cells/s max / median")
+    for name, v in speeds.items():
         print(f"| {name} | {max(v):.3g} | {np.median(v):.3g} |")
     print(f"same D and B to the bit: {'yes' if np.array_equal(D0, D1) and np.array_equal(B0, B1) else 'NO'}")
 
