@@ -120,7 +120,8 @@ def measure_segments(
             centre = (k0 + f0) * hop + Ff * hop / 2
             job = (centre, local, Ff * hop, 3 * hop, drift_ppm * 1e-6)
         found_at.append((centre, local, conf, job))
-    fines = iter(_in_two_threads(lambda job: _fine_compensated(x, y, *job), [f[3] for f in found_at if f[3]]))
+    jobs = [f[3] for f in found_at if f[3] is not None]
+    fines = iter(_in_two_threads(lambda job: _fine_compensated(x, y, *job), jobs))
     segs: list[Segment] = []
     for centre, local, conf, job in found_at:
         corr = None
