@@ -62,6 +62,26 @@ def test_version_and_help():
     assert r.stdout.index("Examples") < r.stdout.index("Options")
 
 
+def test_a_run_builds_only_the_command_it_names():
+    """``run()`` hands typer the one command its arguments start with; help, root options and unknown names
+    get the whole app (and the app itself keeps every command, for CliRunner)."""
+    from syncmm.cli import _app_for
+
+    every = [c.name for c in app.registered_commands]
+    assert {"align", "apply", "batch", "check", "export", "selftest", "warp"} <= set(every)
+    assert [c.name for c in _app_for(["check", "x.mp4"]).registered_commands] == ["check"]
+    for args in ([], ["-h"], ["--version", "align"], ["alig", "x"]):
+        assert _app_for(args) is app
+    assert [c.name for c in app.registered_commands] == every
+    exe = [sys.executable, "-m", "syncmm"]
+    out = subprocess.run([*exe, "-h"], capture_output=True, text=True, check=True).stdout
+    assert all(name in out for name in every)
+    p = subprocess.run([*exe, "alig", "x"], capture_output=True, text=True)
+    assert p.returncode == 2 and "Did you mean 'align'?" in p.stderr
+    p = subprocess.run([*exe, "warp", "-h"], capture_output=True, text=True, check=True)
+    assert p.stdout.startswith("Usage: ") and " warp [OPTIONS] {REF} {OTHER}" in p.stdout.splitlines()[0]
+
+
 def test_help_imports_no_heavy_library():
     code = "import sys, syncmm.cli; print(sorted(m for m in ('numpy', 'av', 'scipy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
