@@ -19,7 +19,7 @@ from ..alignment.drift import offset_and_drift
 from ..alignment.timeline import solve_timeline
 from ..alignment.xcorr import Prepared, prepare
 from ..exceptions import AlignmentError, ParameterError, SyncmmError
-from ..media.pool import DecodedAudio, decode_many
+from ..media.pool import DecodedAudio, close_all, decode_many
 from ..media.split import split_plan
 from ..options import AlignOptions
 from ..types import Features, MediaInfo, MulticamResult, PairOffset, SyncResult
@@ -79,7 +79,7 @@ def align_many(
                       keep_curve=keep_curve)  # fmt: skip
     ref_audio: DecodedAudio | None = None
     try:
-        for other in others:
+        for k, other in enumerate(others):
             try:
                 other_info = probe(other)
             except SyncmmError as e:
@@ -95,9 +95,7 @@ def align_many(
             decoded = decode_many(jobs, sr, use_workers, progress, o.allow_damaged, analyse=_analyse)
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
-                    for d in decoded[1:]:
-                        if isinstance(d, DecodedAudio):
-                            d.close()
+                    close_all([d for d in decoded[1:] if isinstance(d, DecodedAudio)])
                     raise decoded[0]
                 ref_audio = decoded[0]
             oth = decoded[-1]
@@ -111,7 +109,11 @@ def align_many(
             except SyncmmError as e:
                 yield e
             finally:
-                oth.close()
+                if k == len(others) - 1:  # the last: REF's worker ends with it
+                    close_all([oth, ref_audio])
+                    ref_audio = None
+                else:
+                    oth.close()
     finally:
         if ref_audio is not None:
             ref_audio.close()
@@ -296,9 +298,7 @@ def align_timeline(
         d = next(decoded) if info is not None else None
         if isinstance(d, SyncmmError):
             if i == 0:
-                for a in audio:
-                    if a is not None:
-                        a.close()
+                close_all(audio)
                 raise d
             errors[i], d = d, None
         audio.append(d)
@@ -314,9 +314,7 @@ def align_timeline(
             except AlignmentError:
                 continue  # these two share no (reliable) content: no edge
     finally:
-        for a in audio:
-            if a is not None:
-                a.close()
+        close_all(audio)
     pairs = [PairOffset(a, b, r.offset_s, r.confidence) for a, b, r in results]
     tl = solve_timeline(len(paths), pairs, ref=0)
     return MulticamResult(tuple(paths), tuple(infos), tuple(errors), tuple(results), tl)

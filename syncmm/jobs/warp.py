@@ -57,6 +57,7 @@ def warp_files(
     from ..alignment.multiscale import warp
     from ..exceptions import ParameterError
     from ..features.music import split_onsets
+    from ..media.pool import close_all
 
     if progress:
         progress("features", 0.0, None)
@@ -76,9 +77,7 @@ def warp_files(
                                   method="coarse", min_confidence=0.0)  # fmt: skip
             seed = est.offset_s
     finally:
-        for a in (ar, ao):
-            if a is not None:
-                a.close()
+        close_all((ar, ao))
     frames_seed = None if seed is None else seed - fr.t0 + fo.t0  # warp() works from each input's first frame
     (Xr, Or), (Xo, Oo) = split_onsets(fr), split_onsets(fo)
     onsets = None if Or is None or Oo is None else (Or, Oo)
@@ -125,7 +124,7 @@ def _load(ref: Path, other: Path, kinds: str, rate: float, progress):
 
     from ..exceptions import InputError, ParameterError, SyncmmError
     from ..media import probe
-    from ..media.pool import DecodedAudio, decode_many
+    from ..media.pool import DecodedAudio, close_all, decode_many
     from ..types import Features
 
     out: list = [None, None]
@@ -158,9 +157,7 @@ def _load(ref: Path, other: Path, kinds: str, rate: float, progress):
                               while_waiting=_warm_kernels)  # fmt: skip
         bad = next((d for d in decoded if isinstance(d, SyncmmError)), None)
         if bad is not None:
-            for d in decoded:
-                if isinstance(d, DecodedAudio):
-                    d.close()
+            close_all([d for d in decoded if isinstance(d, DecodedAudio)])
             raise bad
         for i, d in zip(where, decoded, strict=True):
             F, span = d.analysis

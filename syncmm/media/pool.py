@@ -101,6 +101,11 @@ class _RemoteAudio(DecodedAudio):
             raise DecodeError(f"{self.info.path}: the decoder process ended unexpectedly") from e
 
     def close(self) -> None:
+        self._release()
+        self._reap()
+
+    def _release(self) -> None:
+        """Tell the worker to end (it frees its memory as it exits)."""
         self._y = None  # (the mapping goes with the last view of it)
         if self._conn.closed:
             return
@@ -108,9 +113,24 @@ class _RemoteAudio(DecodedAudio):
             self._conn.send(None)
         with contextlib.suppress(OSError):
             self._conn.close()
+
+    def _reap(self) -> None:
         self._proc.join(timeout=5)
         if self._proc.is_alive():
             self._proc.kill()
+
+
+def close_all(audio: Sequence[DecodedAudio | None]) -> None:
+    """Close several decoded streams at once: every worker is told to end before any is waited for (a
+    worker takes ~15 ms to free its memory and exit; one after the other, the waits add up)."""
+    remote = [a for a in audio if isinstance(a, _RemoteAudio)]
+    for a in remote:
+        a._release()
+    for a in audio:
+        if a is not None and not isinstance(a, _RemoteAudio):
+            a.close()
+    for a in remote:
+        a._reap()
 
 
 def _serve_tail(conn: Connection, path: str, sr: int, stream: int | None, start: int, mm: mmap.mmap,

@@ -39,8 +39,8 @@ def _decode_many(files, **info_changes):
     try:
         return [(d.local, d.meta, d[0 : len(d)].copy(), d[1000:1100].copy(), d.analysis) for d in out]
     finally:
-        for d in out:
-            d.close()
+        pool.close_all(out)  # every worker told to end, then each waited for
+        assert not any(d._proc.is_alive() for d in out if isinstance(d, pool._RemoteAudio))
 
 
 def _assert_same_as_one_decode(files, got):
