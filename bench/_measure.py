@@ -38,7 +38,10 @@ class Run:
     cpu_s: float = 0.0
 
 
-def run(cmd: list[str], timeout: float = 900, env: dict | None = None, cwd: str | None = None) -> Run:
+def run(cmd: list[str], timeout: float = 900, env: dict | None = None, cwd: str | None = None,
+        memory: bool = True) -> Run:  # fmt: skip
+    """Run ``cmd``; ``memory=False``: no sampling of the tree's memory (``peak_rss_mb`` 0), whose reads of
+    /proc take CPU from a command that keeps both cores busy more than from one that leaves a core idle."""
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
@@ -66,7 +69,8 @@ def run(cmd: list[str], timeout: float = 900, env: dict | None = None, cwd: str 
             stop.wait(0.25)  # reading smaps_rollup costs CPU: poll gently so as not to slow what is measured
 
     th = threading.Thread(target=poll, daemon=True)
-    th.start()
+    if memory:
+        th.start()
     timed_out = False
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -78,7 +82,8 @@ def run(cmd: list[str], timeout: float = 900, env: dict | None = None, cwd: str 
         timed_out = True
     wall = time.perf_counter() - t0
     stop.set()
-    th.join()
+    if memory:
+        th.join()
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # this process runs one command at a time
     cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
     return Run(proc.returncode, out, err, wall, peak / 1e6, timed_out, cpu)
