@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import AlignmentError, ParameterError
-from ..features.audio import onset_bands
+from ..features.audio import OnsetBands, onset_bands
 from ..options import DEFAULT_MIN_CONFIDENCE
 from ..types import Features, OffsetEstimate, SampleSource
 from .peaks import _chunked_peak, _curve, coarse_peak, fine_peak
@@ -42,7 +42,8 @@ class Prepared:
     sr: int
 
 
-def prepare(x: np.ndarray, sr: int, name: str = "signal", hop_s: float = 0.01) -> Prepared:
+def prepare(x: np.ndarray, sr: int, name: str = "signal", hop_s: float = 0.01, *,
+            bands: OnsetBands | None = None) -> Prepared:  # fmt: skip
     """Validate a mono signal and compute its coarse (onset) features.
 
     Parameters
@@ -55,6 +56,9 @@ def prepare(x: np.ndarray, sr: int, name: str = "signal", hop_s: float = 0.01) -
         How error messages call it (``"REF"``, ``"OTHER"``).
     hop_s : float
         Feature hop in seconds.
+    bands : OnsetBands, optional
+        The features' computation, begun on the signal's start as it was decoded (made with ``sr`` and
+        ``hop_s``; :class:`PrepareStream`).
 
     Returns
     -------
@@ -86,10 +90,28 @@ def prepare(x: np.ndarray, sr: int, name: str = "signal", hop_s: float = 0.01) -
         )
     if peak < 1e-5:
         raise AlignmentError(f"{name} is silent: nothing to align on")
-    F, act = onset_bands(x, sr, hop_s=hop_s)
+    F, act = onset_bands(x, sr, hop_s=hop_s) if bands is None else bands.finish(x)
     if np.abs(F.X).max() < 1e-3 or not act.any():
         raise AlignmentError(f"{name} has no onsets (a steady tone or noise floor): nothing to align on")
     return Prepared(features=F, activity=act, n=len(x), sr=sr)
+
+
+class PrepareStream:
+    """:func:`prepare` as a signal's samples arrive: :meth:`feed` the start decoded so far (growing, in the same
+    memory), then :meth:`finish` with the whole signal; the same :class:`Prepared`, and the same errors, as
+    ``prepare(y, sr, name, hop_s)`` (:class:`~syncmm.features.audio.OnsetBands`)."""
+
+    def __init__(self, sr: int, name: str = "signal", hop_s: float = 0.01):
+        self.sr, self.name, self.hop_s = sr, name, hop_s
+        self._bands = OnsetBands(sr, hop_s=hop_s)
+
+    def feed(self, y: np.ndarray) -> None:
+        """Compute the features' frames that the samples ``y`` (the signal's start) hold whole."""
+        self._bands.feed(y)
+
+    def finish(self, y: np.ndarray) -> Prepared:
+        """``prepare`` of the whole signal ``y``, with the frames already computed."""
+        return prepare(y, self.sr, self.name, self.hop_s, bands=self._bands)
 
 
 def estimate_offset(

@@ -252,3 +252,35 @@ def test_onset_features_do_not_depend_on_the_chunking():
     for k in (1, 7, 512, 4096):
         f, a = onset_bands(y, 16000, chunk_frames=k)
         assert np.array_equal(f.X, ref_f.X) and np.array_equal(a, ref_a)
+
+
+def test_onset_features_computed_as_the_samples_arrive_are_the_same():
+    """OnsetBands fed the signal's start as it grows (pieces of any size), then finished with all of it, gives
+    onset_bands' features to the bit; fed from other memory than it is finished with, it starts again."""
+    from syncmm.alignment.xcorr import PrepareStream, prepare
+    from syncmm.features.audio import OnsetBands, onset_bands
+
+    y = speech_like(31.3, 16000, np.random.default_rng(5)).astype(np.float32)
+    ref_f, ref_a = onset_bands(y, 16000)
+    rng = np.random.default_rng(6)
+    for _ in range(4):
+        bands, n = OnsetBands(16000), 0
+        while n < len(y):
+            n = min(len(y), n + int(rng.integers(1, 90000)))
+            bands.feed(y[:n])
+        assert bands.frames > 0
+        f, a = bands.finish(y)
+        assert np.array_equal(f.X, ref_f.X) and np.array_equal(a, ref_a) and f.rate == ref_f.rate
+    bands = OnsetBands(16000)
+    bands.feed(np.zeros(len(y) // 2, np.float32))  # not y's memory: not used
+    f, a = bands.finish(y)
+    assert np.array_equal(f.X, ref_f.X) and np.array_equal(a, ref_a)
+    stream = PrepareStream(16000, "REF")
+    stream.feed(y[: len(y) // 3])
+    got, want = stream.finish(y), prepare(y, 16000, "REF")
+    assert np.array_equal(got.features.X, want.features.X) and np.array_equal(got.activity, want.activity)
+    assert (got.n, got.sr) == (want.n, want.sr)
+    silent = PrepareStream(16000, "OTHER")
+    silent.feed(np.zeros(16000, np.float32))
+    with pytest.raises(AlignmentError, match="OTHER is silent"):
+        silent.finish(np.zeros(64000, np.float32))
