@@ -17,7 +17,7 @@ import numpy as np
 
 from ..alignment.drift import offset_and_drift
 from ..alignment.timeline import solve_timeline
-from ..alignment.xcorr import Prepared, prepare
+from ..alignment.xcorr import Prepared, PrepareStream, prepare
 from ..exceptions import AlignmentError, ParameterError, SyncmmError
 from ..media.pool import DecodedAudio, close_all, decode_many
 from ..media.split import split_plan
@@ -34,6 +34,11 @@ HOP_S = 0.01
 def _analyse(y: np.ndarray, sr: int, name: str) -> Prepared:
     """What each decode worker computes while it holds the samples: the coarse features (picklable)."""
     return prepare(y, sr, name, HOP_S)
+
+
+def _streamed(sr: int, name: str) -> PrepareStream:
+    """The same, made in this process as a worker's samples arrive (once a core is free)."""
+    return PrepareStream(sr, name, HOP_S)
 
 
 def _align_decoded(ref: DecodedAudio, oth: DecodedAudio, sr: int, drift: bool | None = None, **options) -> SyncResult:
@@ -92,7 +97,8 @@ def align_many(
                 total = sum(j[1].duration_s or 0.0 for j in jobs)
                 use_workers = total > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1 and (
                     len(jobs) > 1 or split_plan([(j[1], j[2]) for j in jobs], sr) != [None])  # fmt: skip
-            decoded = decode_many(jobs, sr, use_workers, progress, o.allow_damaged, analyse=_analyse)
+            decoded = decode_many(jobs, sr, use_workers, progress, o.allow_damaged, analyse=_analyse,
+                                  streamed=_streamed)  # fmt: skip
             if ref_audio is None:
                 if isinstance(decoded[0], SyncmmError):
                     close_all([d for d in decoded[1:] if isinstance(d, DecodedAudio)])
@@ -292,7 +298,7 @@ def align_timeline(
     jobs = [(p, info, stream, f"decode {os.path.basename(p)}") for p, info in zip(paths, infos, strict=True) if info]
     if parallel is None:
         parallel = sum(j[1].duration_s or 0.0 for j in jobs) > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1
-    decoded = iter(decode_many(jobs, sr, parallel, progress, analyse=_analyse))
+    decoded = iter(decode_many(jobs, sr, parallel, progress, analyse=_analyse, streamed=_streamed))
     audio: list[DecodedAudio | None] = []
     for i, info in enumerate(infos):
         d = next(decoded) if info is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -29,6 +30,7 @@ def load_audio(
     allow_damaged: bool = False,
     tail: Tail | None = None,
     out: np.ndarray | None = None,
+    on_samples: Callable[[np.ndarray, int], None] | None = None,
 ) -> Signal:
     """Decode an audio stream to mono float32 at ``sr`` Hz.
 
@@ -58,6 +60,9 @@ def load_audio(
     out : np.ndarray, optional
         float32 memory to decode into (shared with another process; with ``tail``, its buffer).  The
         returned ``Signal.y`` is a view of it when the samples fit (``np.shares_memory``), else new memory.
+    on_samples : callable, optional
+        ``on_samples(a, n)`` as samples are decoded: ``a[:n]`` holds the stream's first ``n`` samples, final
+        (written once: later calls only add to them; ``a`` is another array once they outgrow ``out``).
 
     Returns
     -------
@@ -75,11 +80,15 @@ def load_audio(
             buf = SampleBuffer(capacity(r.total_s or 60.0, sr), storage=out)
             for x in r.chunks(progress):
                 buf.append(x[0])
+                if on_samples is not None:
+                    on_samples(buf.a, buf.n)
         else:
             if out is not None and out is not tail.buffer:
                 raise ParameterError("a tail is decoded into its own buffer: give that buffer as out")
             buf = SampleBuffer(0, storage=tail.buffer)
             join_tail(r, buf, tail, progress)
+            if on_samples is not None:
+                on_samples(buf.a, buf.n)
         warnings = [w for w in (r.damage.check(path, allow_damaged),) if w]
         t0, index, native_rate, channels, codec = r.t0, r.stream.index, r.native_rate, r.native_channels, r.codec
     y = buf.result()

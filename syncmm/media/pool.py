@@ -11,6 +11,10 @@ A file that is most of the work (:func:`~syncmm.media.split.split_plan`: a long 
 is decoded by two processes: a second one decodes its second half into memory the two share, and the
 worker joins it to its own first half when the two give the same samples where they meet
 (:class:`~syncmm.media.split.Tail`).
+
+Once a core is free (one file decoded, the other still decoding), the parent makes the analysis of the file
+still decoding itself, from the shared samples as they arrive (:class:`StreamedAnalysis`), so that little of
+it is left when that decode ends; the worker then skips it.  The workers' side: :mod:`syncmm.media._worker`.
 """
 
 from __future__ import annotations
@@ -20,22 +24,34 @@ import dataclasses
 import mmap
 import multiprocessing as mp
 import os
-import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
+from typing import Protocol
 
 import numpy as np
 
 from ..exceptions import DecodeError, SyncmmError
 from ..types import MediaInfo, Signal
 from ._samples import capacity
+from ._worker import Analyse, decode, serve, serve_tail
 from .split import split_plan
 
 StageFn = Callable[[str, float, "float | None"], None]
-#: Runs in the worker on ``(samples, rate, name)``; its result travels to the parent (must pickle).
-Analyse = Callable[[np.ndarray, int, str], object]
+
+
+class StreamedAnalysis(Protocol):
+    """The worker's analysis made in the parent as the samples arrive: ``feed`` the stream's start decoded so
+    far (growing, in the same memory), then ``finish`` with all of it; the same result as ``Analyse``."""
+
+    def feed(self, y: np.ndarray) -> None: ...
+
+    def finish(self, y: np.ndarray) -> object: ...
+
+
+#: Makes the :class:`StreamedAnalysis` of one file from ``(rate, name)``.
+Streamed = Callable[[int, str], StreamedAnalysis]
 
 
 class DecodedAudio:
@@ -133,88 +149,26 @@ def close_all(audio: Sequence[DecodedAudio | None]) -> None:
         a._reap()
 
 
-def _serve_tail(conn: Connection, path: str, sr: int, stream: int | None, start: int, mm: mmap.mmap,
-                parent: int) -> None:  # fmt: skip
-    """Tail process: decode the end of a stream into the shared buffer, then tell the owner (:class:`Tail`)."""
-    import logging
+class _Here:
+    """A worker's analysis as this process makes it (:class:`StreamedAnalysis`), from the samples it shares."""
 
-    from .._proc import die_with_parent
-    from .split import decode_tail
+    #: Feed the analysis when at least this many new samples are there (at 16 kHz about 5 s: the worker's
+    #: progress messages come every 5 s of the stream).
+    MIN_NEW = 65536
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent(parent)
-    logging.disable(logging.CRITICAL)  # what this part finds is found and told again by the owner's decode
-    try:
-        got = decode_tail(path, sr, stream, start, np.frombuffer(mm, np.float32))
-    except BaseException:  # noqa: BLE001 - the owner decodes this part itself, and reports what it finds
-        got = None
-    with contextlib.suppress(OSError):
-        conn.send(got)
+    def __init__(self, analysis: StreamedAnalysis, samples: np.ndarray, claim: mmap.mmap):
+        self.analysis, self.samples, self.claim = analysis, samples, claim
+        self.claimed = False
+        self.fed = 0
 
+    def feed(self, n: int) -> None:
+        """The worker holds ``n`` final samples in the shared memory (-1: they outgrew it)."""
+        if 0 <= n <= len(self.samples) and n - self.fed >= self.MIN_NEW:
+            self.analysis.feed(self.samples[:n])
+            self.fed = n
 
-def _tail_link(start: int, buffer: np.ndarray, conn: Connection, pid: int):
-    from .split import Tail
-
-    def wait():
-        try:
-            return conn.recv()
-        except (EOFError, OSError):
-            return None
-
-    def cancel():
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(EOFError, OSError):
-            while True:  # until the process is gone (its end of the pipe closes): no more writes
-                conn.recv()
-        conn.close()
-
-    return Tail(start, buffer, wait, cancel)
-
-
-def _decode(path, sr, stream, progress, allow_damaged: bool, analyse: Analyse, tail=None, out=None
-            ) -> tuple[Signal, object]:  # fmt: skip
-    from .audio import load_audio
-
-    sig = load_audio(path, sr=sr, stream=stream, progress=progress, allow_damaged=allow_damaged, tail=tail, out=out)
-    if sig.warnings:
-        sig = dataclasses.replace(sig, warnings=tuple(f"{path}: {w}" for w in sig.warnings))
-    return sig, analyse(sig.y, sr, str(path))
-
-
-def _serve(conn: Connection, path: str, sr: int, stream: int | None, parent: int, allow_damaged: bool,
-           analyse: Analyse, mm: mmap.mmap | None = None, tail: tuple | None = None) -> None:  # fmt: skip
-    """Worker process: decode (into ``mm``, shared with the parent, when the samples fit), send the analysis,
-    then serve windows (of samples that did not fit) until told to stop."""
-    from .._proc import die_with_parent
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent(parent)
-    try:
-        out = None if mm is None else np.frombuffer(mm, np.float32)
-        link = _tail_link(tail[0], out, *tail[1:]) if tail else None
-        sig, an = _decode(path, sr, stream, lambda d, t: conn.send(("progress", d, t)), allow_damaged, analyse,
-                          link, out)  # fmt: skip
-        shared = out is not None and np.shares_memory(sig.y, out)
-        conn.send(("ready", dataclasses.replace(sig, y=np.zeros(0, np.float32)), len(sig.y), an, shared))
-    except BaseException as e:  # noqa: BLE001 - everything is reported to the parent
-        try:
-            conn.send(("error", e))
-        except Exception:  # noqa: BLE001 - an unpicklable exception
-            conn.send(("error", DecodeError(f"{path}: {type(e).__name__}: {e}")))
-        return
-    y = sig.y
-    while True:
-        try:
-            msg = conn.recv()
-        except EOFError:
-            return
-        if msg is None:
-            return
-        a, b = msg
-        conn.send(np.array(y[a:b]))
+    def finish(self, n: int) -> object:
+        return self.analysis.finish(self.samples[:n])
 
 
 #: Files longer than this (by their probe) keep their samples in the worker's own memory (a mapping of the
@@ -246,6 +200,7 @@ def decode_many(
     allow_damaged: bool = False,
     *,
     analyse: Analyse,
+    streamed: Streamed | None = None,
     while_waiting: Callable[[], None] | None = None,
 ) -> list[DecodedAudio | SyncmmError]:
     """Decode several files at ``sr`` (in parallel processes if ``parallel``); errors are returned, not raised.
@@ -263,6 +218,11 @@ def decode_many(
         Go on with damaged input (:func:`~syncmm.media.load_audio`).
     analyse : callable
         Run on each file's samples where they are decoded; the result is ``DecodedAudio.analysis``.
+    streamed : callable, optional
+        The same analysis made here, from the samples a worker writes into the memory it shares with this
+        process, as it writes them (:class:`StreamedAnalysis`).  Used for a file still being decoded once a
+        core is free (at most one decoding process left), so that its analysis is mostly done when its
+        decoding ends, instead of after; the worker then skips ``analyse``.
     while_waiting : callable, optional
         The caller's own work, run here once the workers are started (after the fork, so no thread of it
         is copied into them) and before their results are collected; first when decoding here.
@@ -274,7 +234,7 @@ def decode_many(
         for i, (path, info, stream, stage) in enumerate(jobs):
             cb = (lambda d, t, s=stage: progress(s, d, t)) if progress else None
             try:
-                sig, an = _decode(path, sr, stream, cb, allow_damaged, analyse)
+                sig, an = decode(path, sr, stream, cb, allow_damaged, analyse)
                 out[i] = _LocalAudio(info, sig, an)
             except SyncmmError as e:
                 out[i] = e
@@ -283,6 +243,7 @@ def decode_many(
     fork = ctx.get_start_method() == "fork"  # (memory shared through a mapping made before the fork)
     pending: dict[Connection, tuple[int, object, mmap.mmap | None]] = {}
     tails: list = []
+    here: dict[int, _Here] = {}  # jobs whose analysis may be made here (streamed)
     try:
         plan = split_plan([(info, stream) for _, info, stream, _ in jobs], sr)
         for i, (path, info, stream, _stage) in enumerate(jobs):
@@ -291,15 +252,19 @@ def decode_many(
             start = plan[i] if mm is not None else None
             if start is not None:  # the file's end decoded beside, into the same shared memory
                 t_read, t_write = ctx.Pipe(duplex=False)
-                tproc = ctx.Process(target=_serve_tail, args=(t_write, str(path), sr, stream, start, mm,
+                tproc = ctx.Process(target=serve_tail, args=(t_write, str(path), sr, stream, start, mm,
                                                               os.getpid()), daemon=True)  # fmt: skip
                 tproc.start()
                 t_write.close()
                 tails.append(tproc)
                 tail = (start, t_read, tproc.pid)
+            claim = None
+            if streamed is not None and mm is not None:
+                claim = mmap.mmap(-1, 8)
+                here[i] = _Here(streamed(sr, str(path)), np.frombuffer(mm, np.float32), claim)
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(child, str(path), sr, stream, os.getpid(), allow_damaged,
-                                                    analyse, mm, tail), daemon=True)  # fmt: skip
+            proc = ctx.Process(target=serve, args=(child, str(path), sr, stream, os.getpid(), allow_damaged,
+                                                    analyse, mm, tail, claim), daemon=True)  # fmt: skip
             proc.start()
             child.close()
             if tail is not None:  # (closed here before the next fork: only the owner holds it)
@@ -308,6 +273,13 @@ def decode_many(
         if while_waiting:
             while_waiting()
         while pending:
+            # a core is free once at most one process decodes: the analysis of a file still being decoded is
+            # then made here as its samples arrive (claimed: its worker will not make it)
+            free = len(pending) + sum(t.is_alive() for t in tails) <= 1
+            for i, h in here.items():
+                if free and not h.claimed and any(v[0] == i for v in pending.values()):
+                    h.claim[0] = 1
+                    h.claimed = True
             for conn in wait(list(pending)):
                 i, proc, mm = pending[conn]
                 path, info, stream, stage = jobs[i]
@@ -318,8 +290,17 @@ def decode_many(
                 if msg[0] == "progress":
                     if progress:
                         progress(stage, msg[1], msg[2])
+                    h = here.get(i)
+                    if h is not None and h.claimed:
+                        h.feed(msg[3])
                     continue
                 del pending[conn]
+                if msg[0] == "ready" and i in here and here[i].claimed and msg[3] is None and msg[4]:  # made here
+                    try:
+                        msg = (*msg[:3], here[i].finish(msg[2]), msg[4])
+                    except SyncmmError as e:
+                        conn.send(None)
+                        msg = ("error", e)
                 if msg[0] == "ready":
                     out[i] = _RemoteAudio(info, msg[1], msg[2], msg[3], conn, proc, mm if msg[4] else None)
                 else:

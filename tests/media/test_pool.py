@@ -94,3 +94,62 @@ def test_align_reads_the_same_windows_from_shared_memory_and_through_the_pipe(fi
     monkeypatch.setattr(pool, "_shared_samples", lambda info, sr: None)
     piped = align(files[0], excerpt, parallel=True)
     assert (piped.estimate, piped.drift) == (shared.estimate, shared.drift)
+
+
+def _made_here(made: list):
+    """The align path's streamed analysis, noting each analysis and each feed it makes in this process."""
+    from syncmm.jobs.align import _streamed
+
+    def streamed(sr, name):
+        s = _streamed(sr, name)
+        feed, finish = s.feed, s.finish
+        s.feed = lambda y: (made.append(("feed", len(y))), feed(y))[1]
+        s.finish = lambda y: (made.append(("finish", len(y))), finish(y))[1]
+        return s
+
+    return streamed
+
+
+def test_a_file_decoded_while_a_core_is_free_is_analysed_here_as_it_arrives(excerpt):
+    """One worker left decoding (here the only one): this process claims its analysis and makes it from the
+    shared samples as they arrive; the worker skips it.  The same features as the worker's own analysis."""
+    from syncmm.jobs.align import _analyse
+
+    made: list = []
+    jobs = [(str(excerpt), probe(excerpt), None, "decode")]
+    (d,) = pool.decode_many(jobs, 16000, True, None, analyse=_analyse, streamed=_made_here(made))
+    try:
+        want = _analyse(load_audio(excerpt, 16000).y, 16000, str(excerpt))
+        assert d.local and made[-1] == ("finish", len(d)) and [m for m in made if m[0] == "feed"]
+        assert np.array_equal(d.analysis.features.X, want.features.X)
+        assert np.array_equal(d.analysis.activity, want.activity) and d.analysis.n == want.n
+    finally:
+        pool.close_all([d])
+
+
+def test_an_analysis_made_here_fails_as_the_workers_would(tmp_path):
+    from syncmm.exceptions import AlignmentError
+    from syncmm.jobs.align import _analyse
+
+    silent = tmp_path / "silent.wav"
+    write_audio(silent, np.zeros(16000 * 40, np.float32), 16000)
+    made: list = []
+    jobs = [(str(silent), probe(silent), None, "decode")]
+    (err,) = pool.decode_many(jobs, 16000, True, None, analyse=_analyse, streamed=_made_here(made))
+    assert isinstance(err, AlignmentError) and made[-1][0] == "finish"
+    with pytest.raises(AlignmentError) as e:
+        _analyse(load_audio(silent, 16000).y, 16000, str(silent))
+    assert str(err) == str(e.value)
+
+
+def test_two_files_give_the_workers_analyses_wherever_they_are_made(files):
+    from syncmm.jobs.align import _analyse
+
+    jobs = [(str(f), probe(f), None, "decode") for f in files]
+    out = pool.decode_many(jobs, 16000, True, None, analyse=_analyse, streamed=_made_here([]))
+    try:
+        for f, d in zip(files, out, strict=True):
+            want = _analyse(load_audio(f, 16000).y, 16000, str(f))
+            assert np.array_equal(d.analysis.features.X, want.features.X) and d.analysis.n == want.n
+    finally:
+        pool.close_all(out)
