@@ -298,13 +298,14 @@ def align_timeline(
     jobs = [(p, info, stream, f"decode {os.path.basename(p)}") for p, info in zip(paths, infos, strict=True) if info]
     if parallel is None:
         parallel = sum(j[1].duration_s or 0.0 for j in jobs) > PARALLEL_ABOVE_S and (os.cpu_count() or 1) > 1
-    decoded = iter(decode_many(jobs, sr, parallel, progress, analyse=_analyse, streamed=_streamed))
+    got = decode_many(jobs, sr, parallel, progress, analyse=_analyse, streamed=_streamed)
+    decoded = iter(got)
     audio: list[DecodedAudio | None] = []
     for i, info in enumerate(infos):
         d = next(decoded) if info is not None else None
         if isinstance(d, SyncmmError):
-            if i == 0:
-                close_all(audio)
+            if i == 0:  # (every other file's worker is let go too)
+                close_all([a for a in got if isinstance(a, DecodedAudio)])
                 raise d
             errors[i], d = d, None
         audio.append(d)

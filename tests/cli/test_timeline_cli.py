@@ -123,3 +123,27 @@ def test_export_from_pair_report(shoot, tmp_path):
     assert "30000/1001 fps" in r.stdout and "rec.flac" in r.stdout
     r = runner.invoke(app, ["export", str(rep), "--to", "avid", "-o", str(tmp_path / "p.x")])
     assert r.exit_code == 2
+
+
+def test_a_timeline_whose_ref_fails_to_decode_lets_every_worker_go(tmp_path):
+    """REF probes but cannot be decoded (a WAV cut to half its declared length): its error is raised, and the
+    workers that decoded the other files are ended with it, not left waiting for requests (while the error,
+    whose traceback holds the decoded files, is still alive)."""
+    import multiprocessing as mp
+
+    from syncmm.exceptions import DecodeError
+    from syncmm.jobs.align import align_timeline
+
+    event = speech_like(125.0, SR, np.random.default_rng(11))
+    write_audio(tmp_path / "full.wav", excerpt(event, SR, 0.0, 60.0), SR)
+    data = (tmp_path / "full.wav").read_bytes()
+    (tmp_path / "ref.wav").write_bytes(data[: len(data) // 2])
+    for name, start in (("a.flac", 20.0), ("b.wav", 70.0)):
+        write_audio(tmp_path / name, excerpt(event, SR, start, 50.0), SR)
+    try:
+        align_timeline([str(tmp_path / n) for n in ("ref.wav", "a.flac", "b.wav")], parallel=True)
+    except DecodeError as e:
+        assert "truncated" in str(e)
+        assert mp.active_children() == []
+    else:
+        pytest.fail("REF was decoded")
