@@ -275,9 +275,9 @@ def decode_many(
         while pending:
             # a core is free once at most one process decodes: the analysis of a file still being decoded is
             # then made here as its samples arrive (claimed: its worker will not make it)
-            free = len(pending) + sum(t.is_alive() for t in tails) <= 1
-            for i, h in here.items():
-                if free and not h.claimed and any(v[0] == i for v in pending.values()):
+            unclaimed = [h for i, h in here.items() if not h.claimed and any(v[0] == i for v in pending.values())]
+            if unclaimed and len(pending) + sum(t.is_alive() for t in tails) <= 1:
+                for h in unclaimed:
                     h.claim[0] = 1
                     h.claimed = True
             for conn in wait(list(pending)):
