@@ -90,6 +90,27 @@ class Folds:
         return num / np.sqrt(np.maximum(vx * vy, 1e-30))
 
 
+def top_singular_pair(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first left and right singular vectors of each matrix of a stack ``M`` (n, p, q), as
+    ``U[:, :, 0]`` and ``Vt[:, 0, :]`` of ``np.linalg.svd(M)`` give them, up to a sign shared by the pair
+    (``u @ M @ v`` is the largest singular value, >= 0).
+
+    From the eigenvectors of ``M M^T`` (p <= q) or ``M^T M``: the small symmetric eigenproblems cost half
+    the SVD of the stack (lip sync's folds: 201 lags of 12 x 25, 2.0 against 4.4 ms); the vectors agree
+    with the SVD's to ~1e-13 unless the first two singular values nearly coincide (then neither is defined).
+    """
+    n, p, q = M.shape
+    if p > q:
+        v, u = top_singular_pair(M.transpose(0, 2, 1))
+        return u, v
+    w, V = np.linalg.eigh(M @ M.transpose(0, 2, 1))
+    u = V[:, :, -1]
+    v = np.einsum("lij,li->lj", M, u)
+    s = np.sqrt(np.maximum(w[:, -1], 0.0))
+    v = np.divide(v, s[:, None], out=np.zeros_like(v), where=s[:, None] > 0)
+    return u, v
+
+
 def held_out(st: BlockStats, fold: np.ndarray, ridge: float) -> Folds:
     """For each fold f >= 0 of the blocks: the projection at each lag fitted on every other block (folds -1
     included: they only train) and scored on fold f."""
@@ -109,9 +130,9 @@ def held_out(st: BlockStats, fold: np.ndarray, ridge: float) -> Folds:
             continue
         ntr = ntot - nf
         Lx = np.linalg.inv(np.linalg.cholesky((Xtot - Xf) / ntr + ridge * np.eye(p)))
-        U, _, Vt = np.linalg.svd(Lx @ ((Ctot - Cf) / ntr) @ Lyi.T, full_matrices=False)  # (the first pair only)
-        wx = np.einsum("ij,li->lj", Lx, U[:, :, 0])
-        wy = np.einsum("ij,li->lj", Lyi, Vt[:, 0, :])
+        u, v = top_singular_pair(Lx @ ((Ctot - Cf) / ntr) @ Lyi.T)
+        wx = np.einsum("ij,li->lj", Lx, u)
+        wy = np.einsum("ij,li->lj", Lyi, v)
         num[f] = np.einsum("li,lij,lj->l", wx, Cf, wy)
         vx[f] = np.einsum("li,ij,lj->l", wx, Xf, wx)
         vy[f] = np.einsum("li,ij,lj->l", wy, st.Cyy, wy) * nf

@@ -8,7 +8,7 @@ import pytest
 
 from syncmm.alignment import lipsync as ls
 from syncmm.alignment import lipsync_model as lm
-from syncmm.alignment.cca import lagged_cov
+from syncmm.alignment.cca import lagged_cov, top_singular_pair
 from syncmm.dsp.filters import bandpass
 from syncmm.exceptions import AlignmentError, ParameterError
 from syncmm.features.lips import MOUTH_COLUMNS, OPENING
@@ -26,6 +26,18 @@ def test_lagged_cov_matches_the_direct_sum():
                 if 0 <= t + L < n:
                     ref += np.outer(X[t], Y[t + L])
             np.testing.assert_allclose(C[b, K + L], ref, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(7, 4, 9), (5, 9, 4), (3, 1, 1), (4, 6, 6)])
+def test_top_singular_pair_matches_the_svd(shape):
+    rng = np.random.default_rng(sum(shape))
+    M = rng.standard_normal(shape)
+    u, v = top_singular_pair(M)
+    U, S, Vt = np.linalg.svd(M, full_matrices=False)
+    sign = np.sign(np.einsum("li,li->l", U[:, :, 0], u))[:, None]  # a pair's sign is free; shared by u and v
+    np.testing.assert_allclose(u * sign, U[:, :, 0], atol=1e-9)
+    np.testing.assert_allclose(v * sign, Vt[:, 0, :], atol=1e-9)
+    np.testing.assert_allclose(np.einsum("li,lij,lj->l", u, M, v), S[:, 0], rtol=1e-9)
 
 
 def test_bandpass_keeps_the_band_and_removes_the_rest():
