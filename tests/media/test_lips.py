@@ -43,6 +43,27 @@ def test_inner_lip_landmarks_on_the_astronaut(monkeypatch, kind):
     assert np.abs(pts[[13, 14, 78, 308], :2] - stored).max() <= 1.0
 
 
+def test_the_backend_is_looked_up_once_per_process(monkeypatch):
+    import builtins
+
+    from syncmm.features import face
+
+    face._litert_installed.cache_clear()
+    tried, real = [], builtins.__import__
+
+    def counting(name, *a, **k):
+        if name.startswith("ai_edge_litert"):
+            tried.append(name)
+        return real(name, *a, **k)
+
+    monkeypatch.delenv("SYNCMM_FACE_BACKEND", raising=False)
+    monkeypatch.setattr(builtins, "__import__", counting)
+    kinds = {face.backend() for _ in range(5)}  # (asked once per frame)
+    assert len(kinds) == 1 and len(tried) <= 1
+    monkeypatch.setenv("SYNCMM_FACE_BACKEND", "opencv")  # the environment still decides each time
+    assert face.backend() == "opencv"
+
+
 def _grid_joined(shared_data):
     from syncmm.media import load_audio
     from syncmm.media.video import VideoReader
