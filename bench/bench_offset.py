@@ -98,11 +98,11 @@ def run_best(cmd, timeout, **kw):
     return r
 
 
-#: For the goal ratios, syncmm and polysync run this many times each, alternating (S P P S S P), without the
+#: For the goal ratios, syncmm and polysync run this many times each, alternating (S P P S S P ...), without the
 #: memory sampler; the ratios are of the medians.  This VM's speed wanders by 20-35 % between minutes, so
 #: runs of the two tools made apart (the table above: each tool's best of 2, one tool after the other)
 #: compare the VM's moments as much as the tools.
-PAIRED_RUNS = 3
+PAIRED_RUNS = 5  # (3 until 2026-12-02: one slow minute could still move a median by 5 %)
 
 
 def paired_with_peer(ref: Path, other: Path, timeout: float, peer: str = "polysync --partial") -> dict | None:
@@ -259,7 +259,7 @@ def main() -> None:
     print(table(rows))
     print("\n### syncmm against the fastest peer and the decode (goals: wall <= 0.5x polysync and <= 1.0x decode, "
           "CPU <= 0.8x polysync)\n")  # fmt: skip
-    print(f"syncmm and polysync run {PAIRED_RUNS} times each on the pair, alternately (S P P S S P) and without "
+    print(f"syncmm and polysync run {PAIRED_RUNS} times each on the pair, alternately (S P P S S P ...) and without "
           "the memory sampler; the ratios are of their medians (this VM's speed wanders by 20-35 % between minutes, "
           "so the table above, each tool's best of 2 one tool after the other, compares moments as much as tools). "
           "CPU: user + system seconds of the whole process tree (decode workers, ffmpeg subprocesses). "
