@@ -8,6 +8,7 @@ streamed to an encoder in bounded memory.  REF and OTHER are spans of the same e
 from __future__ import annotations
 
 import functools
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,9 +103,11 @@ class Case:
             write_audio(tmp, event(0, int(self.ref_minutes * 60 * SR)), SR, channels=2, bit_rate=128000)
             tmp.rename(ref)
         if not other.exists():
+            # the noise's seed from crc32: a str's hash() is salted per process (until 2026-12-02 the noise of c3
+            # and c7 changed each time the files were made)
             chunks = degrade(
                 event(round(self.other_start_s * SR), int(self.other_minutes * 60 * SR)),
-                self.noise_db, self.lowpass_hz, self.gain, seed=hash(self.name) & 0xFFFF,
+                self.noise_db, self.lowpass_hz, self.gain, seed=zlib.crc32(self.name.encode()) & 0xFFFF,
             )  # fmt: skip
             tmp = other.with_name(".tmp" + other.suffix)
             write_audio(tmp, chunks, SR, **self.other_kw)
