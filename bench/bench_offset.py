@@ -6,6 +6,7 @@ at the analysis rate (16 kHz mono: the floor of any decoder-based tool), the pea
 process tree, and the error against the exact truth; then the same for each peer on the same files.
 
 Usage: python bench/bench_offset.py [--quick] [--no-peers] [--no-60min] [--no-3h] [--peer NAME ...]
+       python bench/bench_offset.py --paired c3,c4,h1 [--repeat N]   (the goal ratios' paired runs alone)
 """
 
 from __future__ import annotations
@@ -229,6 +230,23 @@ def summary(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def paired_only(names: list[str], repeat: int, timeout: float) -> None:
+    """The paired runs of the goal ratios alone, ``repeat`` times on each named case (its name's prefix)."""
+    print("| case | syncmm / polysync --partial wall s (medians) | wall ratio | CPU s (medians) | CPU ratio |")
+    print("|---|---|---|---|---|")
+    for c in CASES_10MIN + CASES_60MIN:
+        if c.name.split("_")[0] not in names:
+            continue
+        ref, other = c.make()
+        for _ in range(repeat):
+            pr = paired_with_peer(ref, other, timeout)
+            if pr is None:
+                print(f"| {c.name} | a run failed | | | |")
+                continue
+            print(f"| {c.name} | {pr['s_wall']:.2f} / {pr['p_wall']:.2f} | {pr['s_wall'] / pr['p_wall']:.2f} | "
+                  f"{pr['s_cpu']:.2f} / {pr['p_cpu']:.2f} | {pr['s_cpu'] / pr['p_cpu']:.2f} |", flush=True)  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="two 10-min pairs only")
@@ -237,7 +255,11 @@ def main() -> None:
     ap.add_argument("--no-3h", action="store_true", help="skip the 3-hour pair (syncmm's memory at scale)")
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--peer", action="append", metavar="NAME", help="only this peer (name prefix; repeatable)")
+    ap.add_argument("--paired", metavar="CASES", help="only the goal ratios' paired runs on these cases (c3,h1,...)")
+    ap.add_argument("--repeat", type=int, default=1, help="with --paired: how many times")
     args = ap.parse_args()
+    if args.paired:
+        return paired_only(args.paired.split(","), args.repeat, args.timeout)
     peers = not args.no_peers and (PEERS / "python").exists() and shutil.which("ffmpeg") is not None
     if not args.no_peers and not peers:
         print("peers skipped: run bench/setup_peers.sh (needs the ffmpeg CLI and PyPI)", file=sys.stderr)
