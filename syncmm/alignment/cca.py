@@ -101,7 +101,7 @@ def top_singular_pair(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the SVD of the stack (lip sync's folds: 201 lags of 12 x 25, 2.0 against 4.4 ms); the vectors agree
     with the SVD's to ~1e-13 unless the first two singular values nearly coincide (then neither is defined).
     """
-    n, p, q = M.shape
+    _, p, q = M.shape
     if p > q:
         v, u = top_singular_pair(M.transpose(0, 2, 1))
         return u, v
